@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh Debian machine with Python 3.11:
+#   make run   - the site on http://127.0.0.1:8000 against a local Cognito stack
+#   make test  - the whole test suite, browser tests included
+PYTHON ?= python3
+VENV := .venv
+MS_VENV := .venv-ministack
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint format provision clean-local
+
+run: $(VENV)/.installed $(MS_VENV)/.installed
+	$(VENV)/bin/python -m devstack.run
+
+test: $(VENV)/.installed $(MS_VENV)/.installed $(CHROMIUM)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Forget every local user and pool: the next `make run` starts from scratch.
+clean-local:
+	rm -rf .local
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# MiniStack pins an exact botocore, so it lives in a virtual environment of its own.
+$(MS_VENV)/.installed: requirements-ministack.txt
+	test -d $(MS_VENV) || $(PYTHON) -m venv $(MS_VENV)
+	$(MS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-ministack.txt
+	touch $@
+
+# Playwright cannot download its own browser here: the tests drive Debian's Chromium.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install chromium' (the browser tests need $(CHROMIUM))."; exit 1; \
+	fi

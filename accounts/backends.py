@@ -1,0 +1,106 @@
+"""Sign people in with Cognito's authorization-code flow.
+
+mozilla-django-oidc does the flow; this backend, through the library's
+documented hooks, verifies what the library does not (``aud``, ``iss``,
+``token_use``, the access token), takes claims from the verified ID token
+instead of userInfo (which has no ``cognito:groups``), keys users by ``sub``,
+and mirrors ``cognito:groups`` onto Django groups and flags.
+"""
+
+import logging
+
+import requests
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from . import tokens
+from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
+from .groups import apply_group_claims
+from .oidc import oidc_setting
+
+logger = logging.getLogger(__name__)
+
+
+class CognitoOIDCBackend(OIDCAuthenticationBackend):
+    get_settings = staticmethod(oidc_setting)
+
+    @sensitive_variables("payload")
+    def get_token(self, payload):
+        """Redeem the code at the token endpoint; translate failures into CognitoError."""
+        try:
+            return super().get_token(payload)
+        except requests.HTTPError as exc:
+            response = exc.response
+            code = _oauth_error_code(response)
+            logger.warning("Token endpoint refused the code: HTTP %s, error %s", response.status_code, code or "-")
+            # A 4xx about the grant is the user's (expired or reused code); the
+            # rest (client misconfiguration, 5xx) means sign-in is broken for now.
+            if response.status_code == 400 and code in {"invalid_grant", "invalid_request"}:
+                raise CognitoError("the sign-in code was refused", code=code) from exc
+            raise CognitoUnavailable("the token endpoint failed", code=code) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            logger.warning("Token endpoint unreachable: %s", type(exc).__name__)
+            raise CognitoUnavailable(f"the token endpoint is unreachable ({type(exc).__name__})") from exc
+        except ValueError as exc:
+            logger.warning("Token endpoint answered with something other than JSON")
+            raise CognitoUnavailable("the token endpoint answered nonsense") from exc
+
+    def verify_token(self, token, **kwargs):
+        """Verify the ID token: RS256, JWKS signature, iss, aud, token_use, expiry, nonce."""
+        try:
+            return tokens.verify_token(token, token_use="id", nonce=kwargs.get("nonce"))
+        except InvalidToken as exc:
+            logger.warning("Sign-in refused: ID token rejected: %s", exc)
+            raise
+
+    def get_userinfo(self, access_token, id_token, payload):
+        """Return the verified ID-token claims; Cognito's userInfo lacks ``cognito:groups``.
+
+        The access token is verified too (it is kept for later calls), and must
+        belong to the same user. No call to Cognito is made here.
+        """
+        try:
+            access_claims = tokens.verify_token(access_token, token_use="access")
+        except InvalidToken as exc:
+            logger.warning("Sign-in refused: access token rejected: %s", exc)
+            raise
+        if access_claims["sub"] != payload["sub"]:
+            logger.warning("Sign-in refused: access and ID tokens name different users")
+            raise InvalidToken("access and ID tokens name different users")
+        return payload
+
+    def verify_claims(self, claims):
+        return bool(claims.get("sub"))
+
+    def filter_users_by_claims(self, claims):
+        return self.UserModel.objects.filter(cognito_sub=claims["sub"])
+
+    @transaction.atomic
+    def create_user(self, claims):
+        user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"])
+        user.set_unusable_password()
+        logger.info("Creating the Django user for sub %s", claims["sub"])
+        return self._apply_claims(user, claims)
+
+    @transaction.atomic
+    def update_user(self, user, claims):
+        return self._apply_claims(user, claims)
+
+    def _apply_claims(self, user, claims):
+        user.email = claims.get("email", "")
+        user.first_name = claims.get("given_name", "")[:150]
+        user.last_name = claims.get("family_name", "")[:150]
+        user.cognito_username = claims.get("cognito:username", "")[:128]
+        user.save()
+        apply_group_claims(user, claims.get("cognito:groups") or [])
+        return user
+
+
+def _oauth_error_code(response):
+    """Return the OAuth ``error`` field of a token-endpoint error response, if any."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", ""))[:64] if isinstance(body, dict) else ""

@@ -1,0 +1,76 @@
+"""System checks that stop a misconfigured site before it serves a sign-in page."""
+
+import re
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+# Pool ids look like eu-west-1_AbC123dEf.
+POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+REQUIRED = ("COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET")
+COOKIE_SESSIONS = "django.contrib.sessions.backends.signed_cookies"
+
+
+@register(Tags.security)
+def check_cognito_settings(app_configs, **kwargs):
+    errors = []
+    for name in REQUIRED:
+        if not getattr(settings, name, ""):
+            errors.append(
+                Error(
+                    f"{name} is not set.",
+                    hint="Set it in the environment or .env; `make run` provisions the local stack and writes it.",
+                    id="accounts.E001",
+                )
+            )
+    pool_id = getattr(settings, "COGNITO_USER_POOL_ID", "")
+    match = POOL_ID_RE.match(pool_id or "")
+    if pool_id and not match:
+        errors.append(Error(f"COGNITO_USER_POOL_ID {pool_id!r} is not a user pool id.", id="accounts.E002"))
+    elif match and match["region"] != settings.COGNITO_REGION:
+        errors.append(
+            Error(
+                f"COGNITO_USER_POOL_ID is in {match['region']} but COGNITO_REGION is {settings.COGNITO_REGION}.",
+                hint="Tokens would carry an issuer this site does not expect.",
+                id="accounts.E003",
+            )
+        )
+    if not settings.COGNITO_DOMAIN and not settings.COGNITO_ENDPOINT_URL:
+        errors.append(
+            Error(
+                "COGNITO_DOMAIN is not set.",
+                hint="Use the user pool domain, e.g. https://myapp.auth.eu-west-1.amazoncognito.com.",
+                id="accounts.E004",
+            )
+        )
+    if settings.COGNITO_DOMAIN and not settings.COGNITO_ENDPOINT_URL:
+        domain = urlparse(settings.COGNITO_DOMAIN)
+        if domain.scheme != "https" or not domain.netloc or domain.path not in ("", "/"):
+            errors.append(
+                Error(
+                    "COGNITO_DOMAIN must be an https:// base URL with no path.",
+                    hint="For example https://myapp.auth.eu-west-1.amazoncognito.com.",
+                    id="accounts.E005",
+                )
+            )
+    if getattr(settings, "OIDC_RP_SIGN_ALGO", "") != "RS256":
+        errors.append(
+            Error(
+                "OIDC_RP_SIGN_ALGO must be RS256: Cognito signs its tokens with RS256 only.",
+                id="accounts.E006",
+            )
+        )
+    if settings.SESSION_ENGINE == COOKIE_SESSIONS:
+        errors.append(
+            Error(
+                "Cookie-based sessions would send Cognito tokens to the browser.",
+                hint="Use a server-side session engine (database or cache).",
+                id="accounts.E007",
+            )
+        )
+    if not getattr(settings, "OIDC_USE_PKCE", False) or not getattr(settings, "OIDC_USE_NONCE", True):
+        errors.append(Error("OIDC_USE_PKCE and OIDC_USE_NONCE must both be on.", id="accounts.E008"))
+    if not settings.COGNITO_TIMEOUT or settings.COGNITO_TIMEOUT <= 0:
+        errors.append(Error("COGNITO_TIMEOUT must be a positive number of seconds.", id="accounts.E009"))
+    return errors

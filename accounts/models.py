@@ -1,0 +1,33 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person who signed in through Cognito, keyed by the pool's immutable ``sub``.
+
+    Email can change and is not unique across federated identities, so it is
+    never used to find a user. ``username`` holds the ``sub`` too, which keeps
+    it unique even when Cognito reuses a deleted user's name.
+    """
+
+    cognito_sub = models.CharField(
+        "Cognito sub",
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The user's immutable identifier in the Cognito user pool.",
+    )
+    cognito_username = models.CharField(
+        "Cognito username",
+        max_length=128,
+        blank=True,
+        help_text="The cognito:username claim (a UUID, or Provider_id for federated users).",
+    )
+
+    def __str__(self):
+        return self.email or self.cognito_username or self.username
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.email or self.cognito_username or self.username

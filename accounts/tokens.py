@@ -1,0 +1,133 @@
+"""Verify Cognito JWTs: RS256 only, keys from the pool's JWKS cached per process.
+
+Follows AWS's verification steps and awslabs/aws-jwt-verify:
+https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+"""
+
+import hmac
+import logging
+import threading
+import time
+
+import jwt
+import requests
+from django.conf import settings
+
+from .endpoints import cognito_endpoints
+from .exceptions import CognitoUnavailable, InvalidToken
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM = "RS256"
+# After a refetch that still lacks the requested kid, further unknown kids fail
+# fast for this long instead of hammering the JWKS endpoint (aws-jwt-verify's
+# penalty box does the same).
+UNKNOWN_KID_PENALTY_SECONDS = 10
+
+
+class JWKSCache:
+    """Signing keys by JWKS URL and ``kid``, fetched once and refetched only for a new ``kid``."""
+
+    def __init__(self):
+        self._keys = {}
+        self._penalty_until = {}
+        self._lock = threading.Lock()
+
+    def clear(self):
+        with self._lock:
+            self._keys.clear()
+            self._penalty_until.clear()
+
+    def get_key(self, jwks_url, kid):
+        """Return the public key for ``kid``; raise InvalidToken if the pool has none."""
+        with self._lock:
+            keys = self._keys.get(jwks_url)
+            if keys is None or (kid not in keys and self._may_refetch(jwks_url)):
+                keys = self._fetch(jwks_url)
+                self._keys[jwks_url] = keys
+                if kid not in keys:
+                    self._penalty_until[jwks_url] = time.monotonic() + UNKNOWN_KID_PENALTY_SECONDS
+        try:
+            return keys[kid]
+        except KeyError:
+            raise InvalidToken("no key in the pool's JWKS has this kid") from None
+
+    def _may_refetch(self, jwks_url):
+        return time.monotonic() >= self._penalty_until.get(jwks_url, 0)
+
+    def _fetch(self, jwks_url):
+        logger.info("Fetching the user pool's signing keys from %s", jwks_url)
+        try:
+            response = requests.get(jwks_url, timeout=settings.COGNITO_TIMEOUT)
+            response.raise_for_status()
+            document = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise CognitoUnavailable(f"could not fetch the JWKS: {type(exc).__name__}") from exc
+        keys = {}
+        for jwk in document.get("keys", []):
+            # Only RSA signing keys for RS256 are acceptable; anything else in
+            # the set is ignored rather than trusted.
+            if jwk.get("kty") != "RSA" or jwk.get("alg", ALGORITHM) != ALGORITHM:
+                continue
+            if jwk.get("use", "sig") != "sig" or "kid" not in jwk:
+                continue
+            try:
+                keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+            except (jwt.PyJWKError, jwt.InvalidKeyError):
+                logger.warning("Ignoring an unusable key in the JWKS (kid %s)", jwk["kid"])
+        return keys
+
+
+jwks_cache = JWKSCache()
+
+
+def verify_token(token, *, token_use, nonce=None):
+    """Return the claims of a Cognito ``id`` or ``access`` token, or raise InvalidToken.
+
+    Checks, in order: the header names RS256 and a kid; the signature against
+    the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``token_use``;
+    the client (``aud`` for ID tokens, ``client_id`` for access tokens); the nonce.
+    """
+    if not token or not isinstance(token, str):
+        raise InvalidToken(f"no {token_use} token in the response")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken(f"malformed token header ({type(exc).__name__})") from exc
+    # Refuse "none" and HMAC before looking at any key: an HS256 token "signed"
+    # with the public key must never be checked with it.
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken(f"signing algorithm {header.get('alg')!r} is not {ALGORITHM}")
+    kid = header.get("kid")
+    if not kid or not isinstance(kid, str):
+        raise InvalidToken("token header has no kid")
+
+    endpoints = cognito_endpoints()
+    key = jwks_cache.get_key(endpoints.jwks, kid)
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=endpoints.issuer,
+            leeway=settings.COGNITO_CLOCK_SKEW,
+            options={"require": ["exp", "iat", "iss", "sub", "token_use"], "verify_aud": False},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("token has expired") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise InvalidToken("token was issued by another user pool") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise InvalidToken("signature does not verify") from exc
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken(f"token is invalid ({type(exc).__name__}: {exc})") from exc
+
+    if claims["token_use"] != token_use:
+        raise InvalidToken(f"token_use is {claims['token_use']!r}, expected {token_use!r}")
+    # aws-jwt-verify: ID tokens name the client in aud, access tokens in client_id.
+    client_claim = "aud" if token_use == "id" else "client_id"
+    if claims.get(client_claim) != settings.COGNITO_CLIENT_ID:
+        raise InvalidToken(f"{client_claim} is not this site's app client")
+    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+        raise InvalidToken("nonce does not match the one sent with the sign-in request")
+    return claims

@@ -1,0 +1,148 @@
+import json
+import logging
+from urllib.parse import urlencode
+
+import jwt
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousOperation
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+from .endpoints import cognito_endpoints
+from .exceptions import CognitoError, CognitoUnavailable
+from .oidc import oidc_setting
+
+logger = logging.getLogger(__name__)
+
+# What Cognito's error= values mean to the person in front of the browser.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+CALLBACK_ERRORS = {
+    "access_denied": "Sign-in was cancelled or access was denied.",
+    "invalid_request": "The sign-in request could not be completed.",
+    "unauthorized_client": "This site is not allowed to sign you in that way.",
+    "invalid_scope": "This site asked for access it is not allowed.",
+    "server_error": "The sign-in service had a problem.",
+    "temporarily_unavailable": "The sign-in service is busy.",
+    "login_required": "You need to sign in again.",
+}
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+@login_required
+def account(request):
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "id_token_claims": _decoded_payload(request.session.get("oidc_id_token")),
+            "access_token_claims": _decoded_payload(request.session.get("oidc_access_token")),
+        },
+    )
+
+
+def _decoded_payload(token):
+    """Return a token's payload as pretty JSON, without its signature.
+
+    The token was verified at sign-in; this only shows what it says, which is
+    what the Cognito docs mean by decoding a token from Base64.
+    """
+    if not token:
+        return ""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return ""
+    return json.dumps(claims, indent=2, sort_keys=True)
+
+
+class CognitoAuthenticateView(OIDCAuthenticationRequestView):
+    """Send the browser to Cognito's authorize endpoint with state, nonce and PKCE."""
+
+    get_settings = staticmethod(oidc_setting)
+
+
+class CognitoCallbackView(OIDCAuthenticationCallbackView):
+    """Finish sign-in; every failure becomes a plain page, never a 500."""
+
+    get_settings = staticmethod(oidc_setting)
+
+    def get(self, request):
+        error = request.GET.get("error")
+        if error:
+            logger.info("Cognito returned error=%s to the callback", error[:64])
+            super().get(request)  # forgets the state and signs out, as the library does
+            return _sign_in_problem(
+                request,
+                title="Sign-in did not complete",
+                message=CALLBACK_ERRORS.get(error, "The sign-in service reported a problem."),
+                status=400,
+            )
+        try:
+            return super().get(request)
+        except CognitoUnavailable:
+            return _sign_in_problem(
+                request,
+                title="Sign-in is unavailable right now",
+                message="We could not reach the sign-in service. Please try again in a few minutes.",
+                status=503,
+            )
+        except (CognitoError, SuspiciousOperation) as exc:
+            # The reason was logged where it was found; the token never is.
+            logger.info("Sign-in failed: %s", type(exc).__name__)
+            return self.login_failure()
+
+    def login_failure(self):
+        return _sign_in_problem(
+            self.request,
+            title="Sign-in failed",
+            message="We could not sign you in. Please try again.",
+            status=400,
+        )
+
+
+def _sign_in_problem(request, *, title, message, status):
+    return render(
+        request,
+        "accounts/sign_in_problem.html",
+        {"title": title, "message": message, "retry_url": reverse("oidc_authentication_init")},
+        status=status,
+    )
+
+
+def cognito_logout_url(request):
+    """Return Cognito's /logout URL, which ends the hosted-UI session and comes back here.
+
+    ``logout_uri`` must be one of the app client's allowed sign-out URLs.
+    https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
+    """
+    query = urlencode(
+        {
+            "client_id": settings.COGNITO_CLIENT_ID,
+            "logout_uri": request.build_absolute_uri(reverse(settings.LOGOUT_REDIRECT_URL)),
+        }
+    )
+    return f"{cognito_endpoints().logout}?{query}"
+
+
+def admin_login(request):
+    """Stand in for the admin's password form: staff sign in through Cognito.
+
+    A signed-in user without staff access gets a plain refusal instead of a
+    loop back through the sign-in flow.
+    """
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}")
+    if request.user.is_active and request.user.is_staff:
+        return redirect(next_url)
+    return render(request, "accounts/admin_refused.html", status=403)

@@ -1,0 +1,154 @@
+"""Settings shared by every environment; see local.py, production.py and test.py."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+# Values already in the environment win over the .env file.
+env.read_env(BASE_DIR / ".env")
+
+# ------------------------------------------------------------------------------
+# Django core
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DATABASES = {"default": env.db("DJANGO_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "mozilla_django_oidc",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# ------------------------------------------------------------------------------
+# Sessions and cookies
+# ------------------------------------------------------------------------------
+# Tokens live in the session, so the session store must be server-side:
+# accounts/checks.py refuses the signed-cookie engine.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: Cognito sends the browser back to the callback with a
+# top-level GET, which must carry the session that holds state and nonce.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# ------------------------------------------------------------------------------
+# Authentication
+# ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+# Only Cognito signs people in; there are no local passwords.
+AUTHENTICATION_BACKENDS = ["accounts.backends.CognitoOIDCBackend"]
+LOGIN_URL = "oidc_authentication_init"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# ------------------------------------------------------------------------------
+# Cognito: every URL is derived from these in accounts/endpoints.py
+# ------------------------------------------------------------------------------
+COGNITO_LOCAL_ENDPOINT_URL = "http://127.0.0.1:4577"
+COGNITO_REGION = env("COGNITO_REGION", default="us-east-1")
+COGNITO_USER_POOL_ID = env("COGNITO_USER_POOL_ID", default="")
+COGNITO_CLIENT_ID = env("COGNITO_CLIENT_ID", default="")
+COGNITO_CLIENT_SECRET = env("COGNITO_CLIENT_SECRET", default="")
+# Hosted UI base URL, e.g. https://myapp.auth.eu-west-1.amazoncognito.com.
+# Empty means "the endpoint override serves the hosted UI" (the local stack).
+COGNITO_DOMAIN = env("COGNITO_DOMAIN", default="")
+# Empty for AWS; the local stack's URL otherwise.
+COGNITO_ENDPOINT_URL = env("COGNITO_ENDPOINT_URL", default=COGNITO_LOCAL_ENDPOINT_URL)
+COGNITO_STAFF_GROUPS = env.list("COGNITO_STAFF_GROUPS", default=["staff", "admins"])
+COGNITO_SUPERUSER_GROUPS = env.list("COGNITO_SUPERUSER_GROUPS", default=["admins"])
+# Seconds; every call to Cognito (token endpoint, JWKS, admin API) has a timeout.
+COGNITO_TIMEOUT = env.float("COGNITO_TIMEOUT", default=5.0)
+# Clock skew tolerated when checking exp/iat, in seconds.
+COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
+# Extra site origins to register as callback and sign-out URLs when provisioning
+# (the declarative file already lists http://127.0.0.1:8000 and http://localhost:8000).
+COGNITO_SITE_URLS = env.list("COGNITO_SITE_URLS", default=[])
+# The declarative description of the pool that cognito_provision applies.
+COGNITO_PROVISION_FILE = BASE_DIR / "config" / "cognito.toml"
+# Where cognito_provision --write-env puts the generated ids for local settings.
+COGNITO_GENERATED_ENV_FILE = BASE_DIR / ".local" / "cognito.env"
+# Access keys for the local stack only (never sent anywhere else); on AWS the
+# standard credential chain applies.
+COGNITO_LOCAL_ACCESS_KEY_ID = "test"
+COGNITO_LOCAL_SECRET_ACCESS_KEY = "test"
+
+# ------------------------------------------------------------------------------
+# mozilla-django-oidc: endpoints and client credentials are filled in lazily
+# from the COGNITO_* settings by accounts.oidc.oidc_setting.
+# https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
+# ------------------------------------------------------------------------------
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile aws.cognito.signin.user.admin"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_STORE_ACCESS_TOKEN = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATE_CLASS = "accounts.views.CognitoAuthenticateView"
+OIDC_CALLBACK_CLASS = "accounts.views.CognitoCallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.views.cognito_logout_url"
+
+# ------------------------------------------------------------------------------
+# Logging: tokens and secrets are never logged; users are named by sub.
+# ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "accounts": {"level": env("DJANGO_LOG_LEVEL", default="INFO")},
+        # botocore logs request bodies at DEBUG, which carry passwords.
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,18 @@
+"""Settings for development against the local Cognito stack (``make run``)."""
+
+from pathlib import Path
+
+import environ
+
+# The ids the local stack generated reach the site through this file, written by
+# `manage.py cognito_provision --write-env`. The environment and .env win over it.
+# This runs before base.py is imported, so base.py sees the values.
+_ROOT = Path(__file__).resolve().parent.parent.parent
+environ.Env.read_env(_ROOT / ".env")
+environ.Env.read_env(_ROOT / ".local" / "cognito.env")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")

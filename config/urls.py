@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from mozilla_django_oidc.views import OIDCLogoutView
+
+from accounts import views as accounts_views
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("account/", accounts_views.account, name="account"),
+    # The admin signs staff in and out through Cognito, not with a password form.
+    path("admin/login/", accounts_views.admin_login, name="admin_login"),
+    path("admin/logout/", OIDCLogoutView.as_view(), name="admin_logout"),
+    path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+]

@@ -1,0 +1,41 @@
+"""Seed the local stack with demo users. Development only: production code never imports this."""
+
+import tomllib
+from pathlib import Path
+
+from accounts.cognito import NotFound, UsernameExists
+
+DEMO_USERS_FILE = Path(__file__).with_name("demo_users.toml")
+
+
+def load_demo_users(path=DEMO_USERS_FILE):
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def demo_users_seed(*, cognito, pool_id, path=DEMO_USERS_FILE):
+    """Create or refresh the demo users: confirmed, email verified, password set, in their groups.
+
+    Return the list of (email, groups) seeded. Safe to re-run.
+    """
+    spec = load_demo_users(path)
+    seeded = []
+    for user in spec["users"]:
+        attributes = {
+            "email": user["email"],
+            "email_verified": "true",
+            "given_name": user["given_name"],
+            "family_name": user["family_name"],
+        }
+        try:
+            cognito.create_user(pool_id, user["email"], attributes=attributes, suppress_invitation=True)
+        except UsernameExists:
+            cognito.update_user_attributes(pool_id, user["email"], attributes)
+        cognito.set_user_password(pool_id, user["email"], spec["password"], permanent=True)
+        for group in user["groups"]:
+            try:
+                cognito.add_user_to_group(pool_id, user["email"], group)
+            except NotFound as exc:
+                raise NotFound(f"demo user {user['email']}: group {group} does not exist") from exc
+        seeded.append((user["email"], user["groups"]))
+    return seeded
