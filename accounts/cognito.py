@@ -235,6 +235,9 @@ class CognitoClient:
     def add_user_to_group(self, pool_id, username, group):
         self._call("admin_add_user_to_group", UserPoolId=pool_id, Username=username, GroupName=group)
 
+    def remove_user_from_group(self, pool_id, username, group):
+        self._call("admin_remove_user_from_group", UserPoolId=pool_id, Username=username, GroupName=group)
+
     def list_groups_for_user(self, pool_id, username):
         return [
             g["GroupName"]

@@ -1,0 +1,115 @@
+"""The backend against the real local stack: users keyed by sub, groups and flags from cognito:groups."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from tests.conftest import hosted_ui_sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
+
+
+@pytest.fixture
+def member(cognito, provisioned):
+    """member@example.com, back in exactly the members group after the test."""
+    email = "member@example.com"
+    yield email
+    for group in cognito.list_groups_for_user(provisioned.pool_id, email):
+        if group != "members":
+            cognito.remove_user_from_group(provisioned.pool_id, email, group)
+    cognito.add_user_to_group(provisioned.pool_id, email, "members")
+
+
+def test_first_sign_in_creates_the_user_from_the_id_token(client, cognito, provisioned, demo):
+    response = hosted_ui_sign_in(client, "staff@example.com", demo["password"])
+    assert response.status_code == 302
+    cognito_user = cognito.get_user(provisioned.pool_id, "staff@example.com")
+    user = User.objects.get(cognito_sub=cognito_user.sub)
+    assert user.username == cognito_user.sub
+    assert (user.email, user.first_name, user.last_name) == ("staff@example.com", "Sam", "Staff")
+    assert not user.has_usable_password()
+    assert sorted(user.groups.values_list("name", flat=True)) == ["staff"]
+    assert user.is_staff
+    assert not user.is_superuser
+
+
+def test_groups_follow_cognito_across_two_sign_ins(client, cognito, provisioned, demo, boto, member):
+    hosted_ui_sign_in(client, member, demo["password"])
+    user = User.objects.get(email=member)
+    assert list(user.groups.values_list("name", flat=True)) == ["members"]
+    assert not user.is_staff
+
+    # In Cognito: add to staff, remove from members.
+    boto.admin_add_user_to_group(UserPoolId=provisioned.pool_id, Username=member, GroupName="staff")
+    boto.admin_remove_user_from_group(UserPoolId=provisioned.pool_id, Username=member, GroupName="members")
+    client.logout()
+    hosted_ui_sign_in(client, member, demo["password"])
+
+    user.refresh_from_db()
+    assert list(user.groups.values_list("name", flat=True)) == ["staff"]
+    assert user.is_staff
+    assert not user.is_superuser
+    assert User.objects.count() == 1  # the same user, found by sub
+
+
+def test_group_permissions_apply_through_django(client, cognito, provisioned, demo, member):
+    members = Group.objects.create(name="members")
+    members.permissions.add(Permission.objects.get(codename="view_group"))
+    hosted_ui_sign_in(client, member, demo["password"])
+    user = User.objects.get(email=member)
+    assert user.has_perm("auth.view_group")
+    assert not user.has_perm("auth.change_group")
+
+
+def test_admins_are_superusers_by_default(client, cognito, demo):
+    hosted_ui_sign_in(client, "admin@example.com", demo["password"])
+    user = User.objects.get(email="admin@example.com")
+    assert user.is_staff
+    assert user.is_superuser
+
+
+def test_staff_and_superuser_flags_follow_the_settings(client, cognito, demo, settings):
+    settings.COGNITO_STAFF_GROUPS = ["members"]
+    settings.COGNITO_SUPERUSER_GROUPS = []
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    hosted_ui_sign_in(client, "admin@example.com", demo["password"])
+    member = User.objects.get(email="member@example.com")
+    admin = User.objects.get(email="admin@example.com")
+    assert member.is_staff
+    assert not member.is_superuser
+    assert not admin.is_staff
+    assert not admin.is_superuser
+
+
+def test_a_changed_email_does_not_create_a_second_user(client, cognito, provisioned, demo, boto):
+    email = "member@example.com"
+    hosted_ui_sign_in(client, email, demo["password"])
+    user = User.objects.get(email=email)
+    user.email = "stale@example.com"  # as if the address had changed since
+    user.save()
+    client.logout()
+    hosted_ui_sign_in(client, email, demo["password"])
+    assert User.objects.count() == 1
+    user.refresh_from_db()
+    assert user.email == email
+
+
+def test_a_warm_sign_in_calls_cognito_once(client, cognito, demo, monkeypatch):
+    """After the keys are cached, a sign-in costs one call to Cognito: the token endpoint."""
+    import requests
+
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    client.logout()
+    calls = []
+    real_request = requests.Session.request
+
+    def counting(self, method, url, *args, **kwargs):
+        calls.append((method.upper(), url))
+        return real_request(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", counting)
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    site_calls = [c for c in calls if "/oauth2/authorize" not in c[1] and not c[1].endswith("/login")]
+    assert [method for method, _ in site_calls] == ["POST"]
+    assert site_calls[0][1].endswith("/oauth2/token")

@@ -1,0 +1,156 @@
+"""A stand-in for Cognito's token and JWKS endpoints, for what the local stack cannot produce.
+
+MiniStack only ever mints well-formed tokens, so hostile ones (a bad
+signature, ``alg: none``, a foreign issuer, an unknown ``kid``...) need a
+server that hands out whatever a test asks for. This one speaks real HTTP on
+127.0.0.1, signs with real RSA keys, and counts the requests it serves.
+"""
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+POOL_ID = "eu-west-1_FakePool1"
+REGION = "eu-west-1"
+CLIENT_ID = "fakeclient123"
+CLIENT_SECRET = "fake-client-secret"
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
+
+
+class SigningKey:
+    """An RSA key pair with a Cognito-style base64 ``kid``."""
+
+    def __init__(self, kid=None):
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = kid or base64.b64encode(uuid.uuid4().bytes).decode()
+
+    @property
+    def jwk(self):
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}
+
+    @property
+    def public_pem(self):
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def sign(self, claims, *, headers=None):
+        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
+
+
+def id_claims(**overrides):
+    now = int(time.time())
+    claims = {
+        "sub": "11111111-2222-3333-4444-555555555555",
+        "iss": ISSUER,
+        "aud": CLIENT_ID,
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 3600,
+        "auth_time": now,
+        "cognito:username": "11111111-2222-3333-4444-555555555555",
+        "cognito:groups": ["members"],
+        "email": "pat@example.com",
+        "email_verified": True,
+        "given_name": "Pat",
+        "family_name": "Example",
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def access_claims(**overrides):
+    now = int(time.time())
+    claims = {
+        "sub": "11111111-2222-3333-4444-555555555555",
+        "iss": ISSUER,
+        "client_id": CLIENT_ID,
+        "token_use": "access",
+        "scope": "openid email profile",
+        "iat": now,
+        "exp": now + 3600,
+        "username": "11111111-2222-3333-4444-555555555555",
+    }
+    claims.update(overrides)
+    return claims
+
+
+class FakeCognito:
+    """Serve ``/oauth2/token`` and the pool's JWKS on 127.0.0.1; count every request."""
+
+    def __init__(self):
+        self.keys = [SigningKey()]
+        self.token_response = None  # (status, dict) returned by the next token calls
+        self.hits = Counter()
+        self.token_requests = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fake.hits[self.path] += 1
+                if self.path == f"/{POOL_ID}/.well-known/jwks.json":
+                    self._json(200, {"keys": [key.jwk for key in fake.keys]})
+                else:
+                    self._json(404, {"message": "not found"})
+
+            def do_POST(self):
+                fake.hits[self.path] += 1
+                length = int(self.headers.get("Content-Length", 0))
+                fake.token_requests.append(self.rfile.read(length).decode())
+                if self.path == "/oauth2/token" and fake.token_response:
+                    self._json(*fake.token_response)
+                else:
+                    self._json(400, {"error": "invalid_request"})
+
+            def _json(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def jwks_path(self):
+        return f"/{POOL_ID}/.well-known/jwks.json"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def issue(self, id_token, access_token=None, key=None):
+        """Make the token endpoint answer the next code with these tokens."""
+        key = key or self.keys[0]
+        self.token_response = (
+            200,
+            {
+                "id_token": id_token,
+                "access_token": access_token or key.sign(access_claims()),
+                "refresh_token": "opaque-refresh-token",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            },
+        )
