@@ -6,13 +6,16 @@ VENV := .venv
 MS_VENV := .venv-ministack
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format provision clean-local
+.PHONY: run test lint format bench clean-local
 
 run: $(VENV)/.installed $(MS_VENV)/.installed
 	$(VENV)/bin/python -m devstack.run
 
 test: $(VENV)/.installed $(MS_VENV)/.installed $(CHROMIUM)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.verify_tokens
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
