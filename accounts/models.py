@@ -31,3 +31,19 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name() or self.email or self.cognito_username or self.username
+
+
+class UserSession(models.Model):
+    """One signed-in Django session of a user, so it can be listed and ended without scanning all sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="site_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self):
+        return f"session of {self.user} since {self.created:%Y-%m-%d %H:%M}"
