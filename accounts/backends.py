@@ -14,7 +14,7 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from . import tokens
+from . import session_tokens, tokens
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
 from .groups import apply_group_claims
 from .oidc import oidc_setting
@@ -25,11 +25,11 @@ logger = logging.getLogger(__name__)
 class CognitoOIDCBackend(OIDCAuthenticationBackend):
     get_settings = staticmethod(oidc_setting)
 
-    @sensitive_variables("payload")
+    @sensitive_variables("payload", "token_info")
     def get_token(self, payload):
         """Redeem the code at the token endpoint; translate failures into CognitoError."""
         try:
-            return super().get_token(payload)
+            token_info = super().get_token(payload)
         except requests.HTTPError as exc:
             response = exc.response
             code = _oauth_error_code(response)
@@ -45,6 +45,22 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         except ValueError as exc:
             logger.warning("Token endpoint answered with something other than JSON")
             raise CognitoUnavailable("the token endpoint answered nonsense") from exc
+        # The library hands only the ID and access tokens on to store_tokens.
+        self.refresh_token = token_info.get("refresh_token", "")
+        return token_info
+
+    @sensitive_variables("access_token", "id_token")
+    def store_tokens(self, access_token, id_token):
+        """Keep the tokens, encrypted, until the session they belong to is recorded.
+
+        The session key changes when the user is logged in, so the tokens wait
+        in the session and accounts.sessions moves them to the UserSession row.
+        """
+        self.request.session[session_tokens.PENDING_KEY] = {
+            "refresh": session_tokens.encrypt(getattr(self, "refresh_token", "")),
+            "id": session_tokens.encrypt(id_token),
+            "access": session_tokens.encrypt(access_token),
+        }
 
     def verify_token(self, token, **kwargs):
         """Verify the ID token: RS256, JWKS signature, iss, aud, token_use, expiry, nonce."""

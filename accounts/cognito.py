@@ -235,6 +235,11 @@ class CognitoClient:
     def add_user_to_group(self, pool_id, username, group):
         self._call("admin_add_user_to_group", UserPoolId=pool_id, Username=username, GroupName=group)
 
+    @sensitive_variables("access_token")
+    def global_sign_out(self, access_token):
+        """Invalidate every refresh token of the access token's user (GlobalSignOut)."""
+        self._call("global_sign_out", AccessToken=access_token)
+
     def remove_user_from_group(self, pool_id, username, group):
         self._call("admin_remove_user_from_group", UserPoolId=pool_id, Username=username, GroupName=group)
 

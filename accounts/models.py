@@ -34,13 +34,30 @@ class User(AbstractUser):
 
 
 class UserSession(models.Model):
-    """One signed-in Django session of a user, so it can be listed and ended without scanning all sessions."""
+    """One signed-in Django session of a user, with its Cognito tokens encrypted at rest.
+
+    The tokens live here rather than in the session dict so that two requests
+    of one session cannot overwrite each other's renewal (a session is saved
+    whole at the end of each request); the record also lets the account page
+    list sessions and lets other sessions be ended without scanning the
+    session table. accounts.renewal keeps the tokens fresh.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="site_sessions")
     session_key = models.CharField(max_length=40, unique=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now_add=True)
+    # Fernet tokens (accounts.session_tokens); never the plain JWTs.
+    refresh_token = models.TextField(blank=True)
+    id_token = models.TextField(blank=True)
+    access_token = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    unreachable_since = models.DateTimeField(null=True, blank=True)
+    # A request renewing the tokens holds this lease so that no other spends the refresh token too.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_seen"]

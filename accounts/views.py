@@ -4,16 +4,23 @@ from urllib.parse import urlencode
 
 import jwt
 from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from . import oauth, renewal, session_tokens
+from .cognito import CognitoClient
 from .endpoints import cognito_endpoints
 from .exceptions import CognitoError, CognitoUnavailable
+from .models import UserSession
 from .oidc import oidc_setting
+from .sessions import current_session, user_sessions_end
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +43,82 @@ def home(request):
 
 @login_required
 def account(request):
+    record = current_session(request)
     return render(
         request,
         "accounts/account.html",
         {
-            "id_token_claims": _decoded_payload(request.session.get("oidc_id_token")),
-            "access_token_claims": _decoded_payload(request.session.get("oidc_access_token")),
+            "session_record": record,
+            "sessions": request.user.site_sessions.all(),
+            "id_token_claims": _decoded_payload(session_tokens.decrypt(record.id_token) if record else ""),
+            "access_token_claims": _decoded_payload(session_tokens.decrypt(record.access_token) if record else ""),
         },
     )
+
+
+@require_POST
+def sign_out(request):
+    """End the Django session, revoke its refresh token, and end the hosted-UI session at Cognito's /logout.
+
+    A failure to revoke is logged and does not stop the sign-out.
+    """
+    if not request.user.is_authenticated:
+        return redirect("home")
+    record = current_session(request)
+    if record is not None:
+        _revoke(record)
+    logout_url = cognito_logout_url(request)
+    auth.logout(request)
+    return redirect(logout_url)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):
+    """Sign the user out of Cognito everywhere (GlobalSignOut), then end every session here."""
+    record = current_session(request)
+    access_token = session_tokens.decrypt(record.access_token) if record else ""
+    if record is not None and record.access_expires_at and record.access_expires_at <= timezone.now():
+        # GlobalSignOut needs a live access token: renew first.
+        renewal.session_renew(record=record, user=request.user, force=True)
+        access_token = session_tokens.decrypt(record.access_token)
+    try:
+        if not access_token:
+            raise CognitoError("no access token in this session")
+        CognitoClient().global_sign_out(access_token)
+    except CognitoError as exc:
+        logger.warning("GlobalSignOut failed for user %s: %s", request.user.cognito_sub, exc)
+        messages.warning(
+            request,
+            "Cognito could not be told to sign you out everywhere; you are signed out of this site on every device.",
+        )
+    user_sessions_end(user=request.user)
+    logout_url = cognito_logout_url(request)
+    auth.logout(request)
+    return redirect(logout_url)
+
+
+@login_required
+@require_POST
+def session_end(request, pk):
+    """End one of the user's own sessions on this site (revoking its refresh token)."""
+    record = get_object_or_404(UserSession, pk=pk, user=request.user)
+    if record.session_key == request.session.session_key:
+        return sign_out(request)
+    _revoke(record)
+    user_sessions_end(user=request.user, only_session_key=record.session_key)
+    messages.success(request, "That session has ended.")
+    return redirect("account")
+
+
+def _revoke(record):
+    refresh_token = session_tokens.decrypt(record.refresh_token)
+    if not refresh_token:
+        return
+    try:
+        oauth.token_revoke(refresh_token=refresh_token)
+    except CognitoError as exc:
+        logger.warning("Could not revoke a refresh token of user %s: %s", record.user.cognito_sub, exc)
 
 
 def _decoded_payload(token):

@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: it may end the session and say so.
+    "accounts.middleware.CognitoSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -115,6 +117,16 @@ COGNITO_SITE_URLS = env.list("COGNITO_SITE_URLS", default=[])
 COGNITO_PROVISION_FILE = BASE_DIR / "config" / "cognito.toml"
 # Where cognito_provision --write-env puts the generated ids for local settings.
 COGNITO_GENERATED_ENV_FILE = BASE_DIR / ".local" / "cognito.env"
+# Sessions follow Cognito: a signed-in request renews the tokens with the refresh
+# token when the access token is within COGNITO_SESSION_RENEW_MARGIN seconds of
+# expiry or the last check is older than COGNITO_SESSION_CHECK_SECONDS. If Cognito
+# cannot be reached, the session goes on for COGNITO_SESSION_GRACE_SECONDS, then ends.
+COGNITO_SESSION_CHECK_SECONDS = env.int("COGNITO_SESSION_CHECK_SECONDS", default=300)
+COGNITO_SESSION_GRACE_SECONDS = env.int("COGNITO_SESSION_GRACE_SECONDS", default=900)
+COGNITO_SESSION_RENEW_MARGIN = env.int("COGNITO_SESSION_RENEW_MARGIN", default=120)
+# Fernet keys that encrypt tokens at rest, newest first; empty derives one from
+# SECRET_KEY. See README "Sessions that follow Cognito" for rotation.
+COGNITO_TOKEN_ENCRYPTION_KEYS = env.list("COGNITO_TOKEN_ENCRYPTION_KEYS", default=[])
 # Access keys for the local stack only (never sent anywhere else); on AWS the
 # standard credential chain applies.
 COGNITO_LOCAL_ACCESS_KEY_ID = "test"
@@ -130,11 +142,11 @@ OIDC_RP_SCOPES = "openid email profile aws.cognito.signin.user.admin"
 OIDC_USE_NONCE = True
 OIDC_USE_PKCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
-OIDC_STORE_ACCESS_TOKEN = True
-OIDC_STORE_ID_TOKEN = True
+# Tokens are kept encrypted on the UserSession row instead (accounts.session_tokens).
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
 OIDC_AUTHENTICATE_CLASS = "accounts.views.CognitoAuthenticateView"
 OIDC_CALLBACK_CLASS = "accounts.views.CognitoCallbackView"
-OIDC_OP_LOGOUT_URL_METHOD = "accounts.views.cognito_logout_url"
 
 # ------------------------------------------------------------------------------
 # Logging: tokens and secrets are never logged; users are named by sub.

@@ -1,0 +1,38 @@
+from datetime import timedelta
+
+from django.contrib import auth, messages
+from django.utils import timezone
+
+from . import renewal
+from .models import UserSession
+from .sessions import current_session
+
+SESSION_ENDED = "Your session has ended, please sign in again."
+# last_seen is for people reading the account page, not an audit trail.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+class CognitoSessionMiddleware:
+    """Renew a signed-in session's Cognito tokens when due, and end the session when Cognito says so.
+
+    Requests whose tokens are fresh make no call to Cognito: one indexed read
+    of the session's record, and a write of ``last_seen`` at most once a minute.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            record = current_session(request)
+            # Sessions signed in some other way (tests' force_login) carry no tokens to renew.
+            if record is not None:
+                if renewal.session_renew(record=record, user=request.user) == renewal.ENDED:
+                    auth.logout(request)
+                    messages.warning(request, SESSION_ENDED)
+                else:
+                    now = timezone.now()
+                    UserSession.objects.filter(pk=record.pk, last_seen__lt=now - LAST_SEEN_RESOLUTION).update(
+                        last_seen=now
+                    )
+        return self.get_response(request)

@@ -1,0 +1,75 @@
+"""Calls to Cognito's token and revocation endpoints outside the sign-in redirect.
+
+https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/revocation-endpoint.html
+"""
+
+import logging
+
+import requests
+from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
+
+from .endpoints import cognito_endpoints
+from .exceptions import CognitoError, CognitoUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def _client_auth():
+    return (settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET)
+
+
+def _error_code(response):
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", ""))[:64] if isinstance(body, dict) else ""
+
+
+@sensitive_variables("refresh_token")
+def tokens_refresh(*, refresh_token):
+    """Return the token endpoint's answer to a refresh_token grant.
+
+    Raise CognitoError (with ``code``, e.g. ``invalid_grant``) when Cognito refuses,
+    CognitoUnavailable when it cannot be reached or fails on its side.
+    """
+    try:
+        response = requests.post(
+            cognito_endpoints().token,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": settings.COGNITO_CLIENT_ID,
+            },
+            auth=_client_auth(),
+            timeout=settings.COGNITO_TIMEOUT,
+        )
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise CognitoUnavailable(f"token endpoint unreachable ({type(exc).__name__})") from exc
+    if response.status_code == 200:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CognitoUnavailable("token endpoint answered something other than JSON") from exc
+    code = _error_code(response)
+    if response.status_code >= 500 or response.status_code == 429:
+        raise CognitoUnavailable(f"token endpoint failed with HTTP {response.status_code}", code=code)
+    raise CognitoError(f"token endpoint refused the refresh token (HTTP {response.status_code})", code=code)
+
+
+@sensitive_variables("refresh_token")
+def token_revoke(*, refresh_token):
+    """Revoke a refresh token and the tokens issued from it; raise CognitoError on failure."""
+    try:
+        response = requests.post(
+            cognito_endpoints().revoke,
+            data={"token": refresh_token, "client_id": settings.COGNITO_CLIENT_ID},
+            auth=_client_auth(),
+            timeout=settings.COGNITO_TIMEOUT,
+        )
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise CognitoUnavailable(f"revocation endpoint unreachable ({type(exc).__name__})") from exc
+    if response.status_code != 200:
+        raise CognitoError(f"revocation endpoint answered HTTP {response.status_code}", code=_error_code(response))

@@ -1,0 +1,154 @@
+"""Keep a Django session honest: renew its Cognito tokens with the refresh token.
+
+A renewal is one call to the token endpoint (``grant_type=refresh_token``, no
+browser redirect). Cognito refuses it with ``invalid_grant`` once the user is
+disabled or deleted, signed out everywhere, or the token revoked or expired,
+and that ends the session. New tokens are verified like at sign-in and the
+user's groups, flags and profile are applied again.
+https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html
+"""
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import oauth, session_tokens, tokens
+from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
+from .models import UserSession
+
+logger = logging.getLogger(__name__)
+
+FRESH = "fresh"  # nothing was due; no call made
+RENEWED = "renewed"  # new tokens stored (by this request or a concurrent one)
+DEFERRED = "deferred"  # Cognito could not be reached; the session goes on within the grace limit
+ENDED = "ended"  # the session must end
+
+# How long a renewal may hold its lease, and how often a waiting request looks.
+LEASE_SECONDS = 15
+WAIT_STEP_SECONDS = 0.05
+# After a failed attempt, wait this long before asking Cognito again.
+RETRY_SECONDS = 30
+
+
+def _expiry(access_token):
+    try:
+        exp = jwt.decode(access_token, options={"verify_signature": False}).get("exp")
+    except jwt.InvalidTokenError:
+        return None
+    return datetime.fromtimestamp(exp, tz=UTC) if exp else None
+
+
+def schedule_after_success(*, access_token, now=None):
+    """Return the access-token expiry and the next check time after fresh tokens arrive."""
+    now = now or timezone.now()
+    expires = _expiry(access_token)
+    next_check = now + timedelta(seconds=settings.COGNITO_SESSION_CHECK_SECONDS)
+    if expires:
+        next_check = min(next_check, expires - timedelta(seconds=settings.COGNITO_SESSION_RENEW_MARGIN))
+    return {"access_expires_at": expires, "next_check_at": next_check}
+
+
+def is_due(record, now=None):
+    now = now or timezone.now()
+    return bool(record.refresh_token) and (record.next_check_at is None or now >= record.next_check_at)
+
+
+def session_renew(*, record, user, force=False):
+    """Renew ``record``'s tokens if due (or ``force``); return FRESH, RENEWED, DEFERRED or ENDED.
+
+    Only one request renews a session at a time: it takes a lease on the row
+    with a conditional UPDATE, which works across processes. A request that
+    finds the lease taken waits for the holder and uses its result, so the
+    refresh token is spent once and a rotated one is never lost. The database
+    is the only side written; Cognito is only read.
+    """
+    now = timezone.now()
+    if not record.refresh_token or (not force and not is_due(record, now)):
+        return FRESH
+    lease = UserSession.objects.filter(pk=record.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if not lease.update(lease_until=now + timedelta(seconds=LEASE_SECONDS)):
+        return _wait_for_other_renewal(record)
+    try:
+        return _renew(record, user, now)
+    finally:
+        UserSession.objects.filter(pk=record.pk).update(lease_until=None)
+
+
+def _wait_for_other_renewal(record):
+    deadline = time.monotonic() + LEASE_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        try:
+            record.refresh_from_db()
+        except UserSession.DoesNotExist:
+            return ENDED
+        if record.lease_until is None or record.lease_until < timezone.now():
+            return RENEWED
+    return DEFERRED
+
+
+def _renew(record, user, now):
+    refresh_token = session_tokens.decrypt(record.refresh_token)
+    if not refresh_token:
+        logger.info("Ending a session of user %s: its refresh token cannot be read", user.cognito_sub)
+        return ENDED
+    try:
+        answer = oauth.tokens_refresh(refresh_token=refresh_token)
+        id_claims = tokens.verify_token(answer.get("id_token"), token_use="id")
+        access_claims = tokens.verify_token(answer.get("access_token"), token_use="access")
+    except CognitoUnavailable as exc:
+        return _unreachable(record, user, now, exc)
+    except InvalidToken as exc:
+        logger.warning("Ending a session of user %s: renewed token rejected: %s", user.cognito_sub, exc)
+        return ENDED
+    except CognitoError as exc:
+        # invalid_grant: disabled, deleted, signed out everywhere, revoked or expired.
+        logger.info("Ending a session of user %s: Cognito refused the refresh (%s)", user.cognito_sub, exc.code or exc)
+        return ENDED
+    if not (id_claims["sub"] == access_claims["sub"] == user.cognito_sub):
+        logger.warning("Ending a session of user %s: renewed tokens name another user", user.cognito_sub)
+        return ENDED
+
+    from .backends import CognitoOIDCBackend
+
+    CognitoOIDCBackend().update_user(user, id_claims)
+    # Cognito returns a new refresh token only when rotation is on; keep the old one otherwise.
+    new_refresh = answer.get("refresh_token")
+    record.id_token = session_tokens.encrypt(answer["id_token"])
+    record.access_token = session_tokens.encrypt(answer["access_token"])
+    if new_refresh:
+        record.refresh_token = session_tokens.encrypt(new_refresh)
+    record.renewed_at = now
+    record.unreachable_since = None
+    for field, value in schedule_after_success(access_token=answer["access_token"], now=now).items():
+        setattr(record, field, value)
+    record.save(
+        update_fields=[
+            "id_token",
+            "access_token",
+            "refresh_token",
+            "renewed_at",
+            "unreachable_since",
+            "access_expires_at",
+            "next_check_at",
+        ]
+    )
+    logger.info("Renewed the tokens of a session of user %s", user.cognito_sub)
+    return RENEWED
+
+
+def _unreachable(record, user, now, exc):
+    since = record.unreachable_since or now
+    if now - since > timedelta(seconds=settings.COGNITO_SESSION_GRACE_SECONDS):
+        logger.warning("Ending a session of user %s: Cognito unreachable since %s", user.cognito_sub, since)
+        return ENDED
+    logger.warning("Could not renew a session of user %s, keeping it for now: %s", user.cognito_sub, exc)
+    record.unreachable_since = since
+    record.next_check_at = now + timedelta(seconds=min(RETRY_SECONDS, settings.COGNITO_SESSION_CHECK_SECONDS))
+    record.save(update_fields=["unreachable_since", "next_check_at"])
+    return DEFERRED

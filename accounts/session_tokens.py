@@ -1,0 +1,49 @@
+"""Encrypt Cognito tokens at rest with Fernet.
+
+Keys come from ``COGNITO_TOKEN_ENCRYPTION_KEYS`` (Fernet keys, newest first);
+left empty, one key is derived from ``SECRET_KEY``. The first key encrypts and
+every key decrypts, so a new key is rolled in by putting it first and dropping
+the old one once sessions encrypted with it have ended. A token that no key
+decrypts reads as missing, which ends that session at its next check.
+"""
+
+import base64
+import logging
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
+
+logger = logging.getLogger(__name__)
+
+#: Where the backend leaves a sign-in's encrypted tokens until the session is recorded.
+PENDING_KEY = "cognito_pending_tokens"
+
+
+def derived_key(secret_key):
+    """Return a Fernet key derived from ``secret_key`` for this purpose only."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"accounts.session_tokens")
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
+
+
+def _fernet():
+    keys = settings.COGNITO_TOKEN_ENCRYPTION_KEYS or [derived_key(settings.SECRET_KEY)]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+@sensitive_variables("token")
+def encrypt(token):
+    return _fernet().encrypt(token.encode()).decode() if token else ""
+
+
+def decrypt(value):
+    """Return the token, or "" when there is none or no configured key opens it."""
+    if not value:
+        return ""
+    try:
+        return _fernet().decrypt(value.encode()).decode()
+    except InvalidToken:
+        logger.warning("A stored token could not be decrypted (was the encryption key changed?)")
+        return ""
