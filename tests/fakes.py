@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -85,13 +86,26 @@ def access_claims(**overrides):
 
 
 class FakeCognito:
-    """Serve ``/oauth2/token`` and the pool's JWKS on 127.0.0.1; count every request."""
+    """Serve ``/oauth2/token``, ``/oauth2/revoke`` and the pool's JWKS on 127.0.0.1; count every request.
+
+    The refresh grant and revocation follow Cognito's documentation, including
+    what the local stack lacks: revocation (after which the refresh token gets
+    ``invalid_grant``) and refresh-token rotation (``rotate = True``), where each
+    refresh returns a new refresh token and the spent one stops working.
+    """
 
     def __init__(self):
         self.keys = [SigningKey()]
-        self.token_response = None  # (status, dict) returned by the next token calls
+        self.token_response = None  # (status, dict) returned to authorization_code grants
         self.hits = Counter()
+        self.grants = Counter()
         self.token_requests = []
+        self.refresh_tokens = {}  # refresh token -> sub, for the ones still valid
+        self.groups = {}  # sub -> cognito:groups put in refreshed tokens
+        self.rotate = False
+        self.refresh_delay = 0.0
+        self.revoke_status = 200
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -108,9 +122,21 @@ class FakeCognito:
             def do_POST(self):
                 fake.hits[self.path] += 1
                 length = int(self.headers.get("Content-Length", 0))
-                fake.token_requests.append(self.rfile.read(length).decode())
-                if self.path == "/oauth2/token" and fake.token_response:
-                    self._json(*fake.token_response)
+                body = self.rfile.read(length).decode()
+                fake.token_requests.append(body)
+                form = {k: v[0] for k, v in parse_qs(body).items()}
+                if self.path == "/oauth2/token":
+                    fake.grants[form.get("grant_type")] += 1
+                    if form.get("grant_type") == "refresh_token":
+                        self._json(*fake.refresh(form.get("refresh_token", "")))
+                    elif fake.token_response:
+                        self._json(*fake.token_response)
+                    else:
+                        self._json(400, {"error": "invalid_grant"})
+                elif self.path == "/oauth2/revoke":
+                    if fake.revoke_status == 200:
+                        fake.refresh_tokens.pop(form.get("token", ""), None)
+                    self._json(fake.revoke_status, {} if fake.revoke_status == 200 else {"error": "server_error"})
                 else:
                     self._json(400, {"error": "invalid_request"})
 
@@ -142,15 +168,39 @@ class FakeCognito:
         self.server.server_close()
 
     def issue(self, id_token, access_token=None, key=None):
-        """Make the token endpoint answer the next code with these tokens."""
+        """Make the token endpoint answer the next code with these tokens (and a fresh refresh token)."""
         key = key or self.keys[0]
+        refresh_token = f"opaque-refresh-{uuid.uuid4()}"
+        sub = jwt.decode(id_token, options={"verify_signature": False}).get("sub") if id_token.count(".") == 2 else ""
+        self.refresh_tokens[refresh_token] = sub
         self.token_response = (
             200,
             {
                 "id_token": id_token,
                 "access_token": access_token or key.sign(access_claims()),
-                "refresh_token": "opaque-refresh-token",
+                "refresh_token": refresh_token,
                 "token_type": "Bearer",
                 "expires_in": 3600,
             },
         )
+
+    def refresh(self, refresh_token):
+        """Answer a refresh_token grant as Cognito documents it."""
+        time.sleep(self.refresh_delay)
+        with self._lock:
+            sub = self.refresh_tokens.get(refresh_token)
+            if sub is None:
+                return 400, {"error": "invalid_grant"}
+            groups = self.groups.get(sub, ["members"])
+            key = self.keys[0]
+            answer = {
+                "id_token": key.sign(id_claims(sub=sub, **{"cognito:groups": groups, "cognito:username": sub})),
+                "access_token": key.sign(access_claims(sub=sub, username=sub)),
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            }
+            if self.rotate:
+                del self.refresh_tokens[refresh_token]
+                answer["refresh_token"] = f"opaque-refresh-{uuid.uuid4()}"
+                self.refresh_tokens[answer["refresh_token"]] = sub
+            return 200, answer

@@ -1,9 +1,18 @@
 """Settings for the test suite; tests/conftest.py points Cognito at a fresh local stack."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
+from .base import DATABASES
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
+# A file, not SQLite's shared in-memory database: concurrent renewals from two
+# threads must wait for each other's writes, not fail with "table is locked".
+DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cognito-site-test-{os.getpid()}.sqlite3")}
+DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Filled in by the cognito_stack fixture once the local stack has a pool.
 COGNITO_REGION = "us-east-1"

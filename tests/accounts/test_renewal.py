@@ -1,0 +1,310 @@
+"""Sessions follow Cognito: renewal when due, changes applied, sessions ended when Cognito says so."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import oauth, renewal, session_tokens
+from accounts.middleware import SESSION_ENDED
+from accounts.models import UserSession
+from tests import fakes
+from tests.conftest import hosted_ui_sign_in, start_sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
+
+
+@pytest.fixture
+def token_calls(monkeypatch):
+    """Count the site's calls to Cognito's token endpoint (a spy: the calls still go through)."""
+    calls = []
+    real_post = requests.post
+
+    def spy(url, *args, **kwargs):
+        if url.endswith("/oauth2/token"):
+            calls.append(kwargs.get("data", {}).get("grant_type"))
+        return real_post(url, *args, **kwargs)
+
+    monkeypatch.setattr(oauth.requests, "post", spy)
+    return calls
+
+
+def record_of(client):
+    return UserSession.objects.get(session_key=client.session.session_key)
+
+
+def make_due(client):
+    UserSession.objects.filter(session_key=client.session.session_key).update(
+        next_check_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+@pytest.fixture
+def restore_demo_user(boto, provisioned):
+    """Put the demo users back as they were: enabled and in their group."""
+    yield
+    for email, group in [("member@example.com", "members"), ("staff@example.com", "staff")]:
+        boto.admin_enable_user(UserPoolId=provisioned.pool_id, Username=email)
+        boto.admin_add_user_to_group(UserPoolId=provisioned.pool_id, Username=email, GroupName=group)
+
+
+# -- against the real local stack -------------------------------------------------------------
+
+
+def test_a_session_renews_when_due_and_not_before(client, cognito, demo, token_calls):
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    token_calls.clear()  # the sign-in's own authorization_code grant
+    first = record_of(client)
+    assert first.next_check_at > timezone.now() + timedelta(seconds=200)
+
+    assert client.get(reverse("account")).status_code == 200
+    assert client.get("/").status_code == 200
+    assert token_calls == []  # fresh tokens: no call at all
+
+    make_due(client)
+    assert client.get(reverse("account")).status_code == 200
+    assert token_calls == ["refresh_token"]
+    renewed = record_of(client)
+    assert renewed.renewed_at > first.renewed_at
+    assert renewed.next_check_at > timezone.now()
+    assert session_tokens.decrypt(renewed.access_token) != session_tokens.decrypt(first.access_token)
+
+    assert client.get(reverse("account")).status_code == 200
+    assert token_calls == ["refresh_token"]  # not due again yet
+
+
+def test_the_check_interval_makes_a_session_due(client, cognito, demo, settings, token_calls):
+    settings.COGNITO_SESSION_CHECK_SECONDS = 1
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    token_calls.clear()
+    client.get("/")
+    assert token_calls == []
+    time.sleep(1.2)
+    client.get("/")
+    assert token_calls == ["refresh_token"]
+
+
+def test_a_group_removed_in_cognito_goes_at_the_next_renewal(
+    client, cognito, demo, boto, provisioned, restore_demo_user
+):
+    hosted_ui_sign_in(client, "staff@example.com", demo["password"])
+    user = User.objects.get(email="staff@example.com")
+    assert user.is_staff
+
+    boto.admin_remove_user_from_group(UserPoolId=provisioned.pool_id, Username="staff@example.com", GroupName="staff")
+    client.get("/")
+    user.refresh_from_db()
+    assert user.is_staff  # not due yet: nothing changed
+
+    make_due(client)
+    client.get("/")
+    user.refresh_from_db()
+    assert not user.is_staff
+    assert list(user.groups.values_list("name", flat=True)) == []
+    assert client.get("/admin/", follow=True).status_code == 403  # still signed in, no admin
+
+
+@pytest.mark.parametrize("action", ["admin_disable_user", "admin_user_global_sign_out"])
+def test_disable_and_global_sign_out_end_the_session_at_the_next_renewal(
+    client, cognito, demo, boto, provisioned, restore_demo_user, action
+):
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    getattr(boto, action)(UserPoolId=provisioned.pool_id, Username="member@example.com")
+    assert client.get(reverse("account")).status_code == 200  # not due yet
+
+    make_due(client)
+    response = client.get("/", follow=True)
+    assert response.status_code == 200
+    assert SESSION_ENDED.encode() in response.content
+    assert "_auth_user_id" not in client.session
+    assert not UserSession.objects.exists()
+    assert client.get(reverse("account")).status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session_and_the_refresh_tokens(client, cognito, demo):
+    other = Client()
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    hosted_ui_sign_in(other, "member@example.com", demo["password"])
+    refresh_tokens = [session_tokens.decrypt(r.refresh_token) for r in UserSession.objects.all()]
+
+    response = client.post(reverse("sign_out_everywhere"))
+
+    assert urlparse(response["Location"]).path == "/logout"
+    assert not UserSession.objects.exists()
+    assert other.get(reverse("account")).status_code == 302
+    for refresh_token in refresh_tokens:  # GlobalSignOut made Cognito refuse them
+        with pytest.raises(oauth.CognitoError) as refused:
+            oauth.tokens_refresh(refresh_token=refresh_token)
+        assert refused.value.code == "invalid_grant"
+
+
+def test_end_one_of_my_other_sessions(client, cognito, demo):
+    phone = Client(HTTP_USER_AGENT="Phone")
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    hosted_ui_sign_in(phone, "member@example.com", demo["password"])
+    page = client.get(reverse("account"))
+    assert b"Phone" in page.content
+    assert b"this browser" in page.content
+
+    phone_record = record_of(phone)
+    response = client.post(reverse("session_end", args=[phone_record.pk]), follow=True)
+    assert b"That session has ended." in response.content
+    assert phone.get(reverse("account")).status_code == 302
+    assert client.get(reverse("account")).status_code == 200
+
+
+def test_cannot_end_someone_elses_session(client, cognito, demo):
+    other = Client()
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    hosted_ui_sign_in(other, "staff@example.com", demo["password"])
+    response = client.post(reverse("session_end", args=[record_of(other).pk]))
+    assert response.status_code == 404
+    assert other.get(reverse("account")).status_code == 200
+
+
+# -- against a fake of Cognito's documented behaviour (the local stack cannot do these) ---------
+
+
+def fake_sign_in(client, fake, email="pat@example.com"):
+    params = parse_qs(urlparse(start_sign_in(client)).query)
+    fake.issue(fake.keys[0].sign(fakes.id_claims(nonce=params["nonce"][0], email=email)))
+    response = client.get(reverse("oidc_authentication_callback"), {"code": "c", "state": params["state"][0]})
+    assert response.status_code == 302
+    return session_tokens.decrypt(record_of(client).refresh_token)
+
+
+def test_sign_out_revokes_the_refresh_token(client, fake_cognito):
+    """The local stack has no /oauth2/revoke; Cognito revokes the token and refuses it afterwards."""
+    refresh_token = fake_sign_in(client, fake_cognito)
+    assert fake_cognito.refresh(refresh_token)[0] == 200
+
+    response = client.post(reverse("sign_out"))
+
+    assert fake_cognito.hits["/oauth2/revoke"] == 1
+    assert fake_cognito.refresh(refresh_token) == (400, {"error": "invalid_grant"})
+    assert urlparse(response["Location"]).path == "/logout"
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("failure", ["server error", "unreachable"])
+def test_a_failing_revoke_does_not_block_sign_out(client, fake_cognito, settings, caplog, failure):
+    """Revocation fails (the local stack never revokes at all): sign-out still ends the session."""
+    fake_sign_in(client, fake_cognito)
+    if failure == "server error":
+        fake_cognito.revoke_status = 500
+    else:
+        settings.COGNITO_DOMAIN = "http://127.0.0.1:9"  # nothing listens on the discard port
+    with caplog.at_level(logging.WARNING):
+        response = client.post(reverse("sign_out"))
+    assert response.status_code == 302
+    assert urlparse(response["Location"]).path == "/logout"
+    assert "_auth_user_id" not in client.session
+    assert not UserSession.objects.exists()
+    assert "Could not revoke a refresh token" in caplog.text
+
+
+def test_a_rotated_refresh_token_replaces_the_old_one(client, fake_cognito):
+    """The local stack never rotates; Cognito with rotation returns a new refresh token each time."""
+    fake_cognito.rotate = True
+    old = fake_sign_in(client, fake_cognito)
+    make_due(client)
+    client.get("/")
+    new = session_tokens.decrypt(record_of(client).refresh_token)
+    assert new != old
+    assert fake_cognito.refresh(old)[0] == 400
+    make_due(client)
+    client.get("/")
+    assert "_auth_user_id" in client.session  # the rotated token renewed again
+    assert fake_cognito.grants["refresh_token"] == 2
+
+
+def test_two_concurrent_renewals_spend_the_refresh_token_once(client, fake_cognito):
+    """Rotation with no grace period: a second use of the spent token would fail and end the session."""
+    fake_cognito.rotate = True
+    fake_cognito.refresh_delay = 0.5
+    fake_sign_in(client, fake_cognito)
+    make_due(client)
+    user = User.objects.get()
+    results, records = [], []
+
+    def renew():
+        record = record_of(client)
+        results.append(renewal.session_renew(record=record, user=User.objects.get(pk=user.pk)))
+        records.append(record)
+        connection.close()
+
+    threads = [threading.Thread(target=renew) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert fake_cognito.grants["refresh_token"] == 1
+    assert results == [renewal.RENEWED, renewal.RENEWED]
+    stored = session_tokens.decrypt(record_of(client).refresh_token)
+    assert [session_tokens.decrypt(r.refresh_token) for r in records] == [stored, stored]
+    assert stored in fake_cognito.refresh_tokens  # the new one, still valid
+
+
+def test_cognito_unreachable_keeps_the_session_within_the_grace_limit(client, fake_cognito, settings):
+    """An outage, which the local stack cannot stage on demand: the fake stops answering."""
+    fake_sign_in(client, fake_cognito)
+    fake_cognito.stop()
+    make_due(client)
+
+    response = client.get(reverse("account"))
+    assert response.status_code == 200
+    record = record_of(client)
+    assert record.unreachable_since is not None
+    assert record.next_check_at > timezone.now()  # no call on every request while it is down
+
+    UserSession.objects.filter(pk=record.pk).update(
+        unreachable_since=timezone.now() - timedelta(seconds=settings.COGNITO_SESSION_GRACE_SECONDS + 1),
+        next_check_at=timezone.now() - timedelta(seconds=1),
+    )
+    response = client.get("/")
+    assert response.status_code == 200
+    assert SESSION_ENDED.encode() in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_with_an_unreadable_refresh_token_ends(client, fake_cognito, settings):
+    """Changing the encryption key without keeping the old one ends existing sessions at their next check."""
+    fake_sign_in(client, fake_cognito)
+    settings.COGNITO_TOKEN_ENCRYPTION_KEYS = [session_tokens.derived_key("a-new-secret").decode()]
+    make_due(client)
+    response = client.get("/", follow=True)
+    assert SESSION_ENDED.encode() in response.content
+    assert fake_cognito.grants["refresh_token"] == 0
+
+
+def test_the_refresh_token_never_reaches_a_page_a_cookie_or_a_log(client, fake_cognito, caplog):
+    caplog.set_level(logging.DEBUG)
+    fake_cognito.rotate = True
+    tokens_seen = [fake_sign_in(client, fake_cognito)]
+    responses = []
+    for _ in range(2):
+        make_due(client)
+        responses.append(client.get(reverse("account")))
+        tokens_seen.append(session_tokens.decrypt(record_of(client).refresh_token))
+    responses.append(client.post(reverse("sign_out")))
+
+    assert len(set(tokens_seen)) == 3
+    cookies = " ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    for refresh_token in tokens_seen:
+        for response in responses:
+            assert refresh_token not in response.content.decode()
+            assert refresh_token not in str(response.headers)
+        assert refresh_token not in cookies
+        assert refresh_token not in caplog.text
+    assert "Renewed the tokens" in caplog.text  # the logs were captured
