@@ -14,7 +14,7 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from . import session_tokens, tokens
+from . import oauth, session_tokens, tokens
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
 from .groups import apply_group_claims
 from .oidc import oidc_setting
@@ -32,7 +32,7 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
             token_info = super().get_token(payload)
         except requests.HTTPError as exc:
             response = exc.response
-            code = _oauth_error_code(response)
+            code = oauth.error_code(response)
             logger.warning("Token endpoint refused the code: HTTP %s, error %s", response.status_code, code or "-")
             # A 4xx about the grant is the user's (expired or reused code); the
             # rest (client misconfiguration, 5xx) means sign-in is broken for now.
@@ -111,12 +111,3 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         user.save()
         apply_group_claims(user, claims.get("cognito:groups") or [])
         return user
-
-
-def _oauth_error_code(response):
-    """Return the OAuth ``error`` field of a token-endpoint error response, if any."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("error", ""))[:64] if isinstance(body, dict) else ""

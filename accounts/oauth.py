@@ -20,7 +20,8 @@ def _client_auth():
     return (settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET)
 
 
-def _error_code(response):
+def error_code(response):
+    """Return the OAuth ``error`` field of an error response from a Cognito endpoint, if any."""
     try:
         body = response.json()
     except ValueError:
@@ -53,7 +54,7 @@ def tokens_refresh(*, refresh_token):
             return response.json()
         except ValueError as exc:
             raise CognitoUnavailable("token endpoint answered something other than JSON") from exc
-    code = _error_code(response)
+    code = error_code(response)
     if response.status_code >= 500 or response.status_code == 429:
         raise CognitoUnavailable(f"token endpoint failed with HTTP {response.status_code}", code=code)
     raise CognitoError(f"token endpoint refused the refresh token (HTTP {response.status_code})", code=code)
@@ -72,4 +73,4 @@ def token_revoke(*, refresh_token):
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise CognitoUnavailable(f"revocation endpoint unreachable ({type(exc).__name__})") from exc
     if response.status_code != 200:
-        raise CognitoError(f"revocation endpoint answered HTTP {response.status_code}", code=_error_code(response))
+        raise CognitoError(f"revocation endpoint answered HTTP {response.status_code}", code=error_code(response))

@@ -58,16 +58,16 @@ def provisioned(local_stack, live_server):
     return result
 
 
+def local_boto(url, region=REGION):
+    """Return a plain boto3 client on the local stack, for tests to assert on Cognito's state directly."""
+    return boto3.client(
+        "cognito-idp", endpoint_url=url, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
+    )
+
+
 @pytest.fixture(scope="session")
 def boto(local_stack):
-    """A plain boto3 client on the local stack, for tests to assert on Cognito's state directly."""
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=local_stack.url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return local_boto(local_stack.url)
 
 
 @pytest.fixture

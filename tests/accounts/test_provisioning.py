@@ -1,10 +1,10 @@
 """cognito_provision against the real local stack, asserted with boto3."""
 
-import boto3
 import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.cognito import CognitoClient
+from tests.conftest import local_boto
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +18,7 @@ def empty_stack(settings, local_stack):
     settings.COGNITO_REGION = REGION
     settings.COGNITO_ENDPOINT_URL = local_stack.url
     settings.COGNITO_SITE_URLS = []
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=local_stack.url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return local_boto(local_stack.url, REGION)
 
 
 def _pool_state(client, name):
