@@ -160,3 +160,23 @@ def hosted_ui_sign_in(client, email, password, next_url=None):
     assert answer.status_code == 302, answer.text[:500]
     callback = urlparse(answer.headers["Location"])
     return client.get(f"{callback.path}?{callback.query}")
+
+
+def federated_sign_in(client, provider, sub, next_url=None):
+    """Sign in through a simulated provider over HTTP, as a browser would; return the callback response.
+
+    The site sends the browser to Cognito's authorize with ``identity_provider``,
+    Cognito to the provider's page, where ``sub`` is picked; the provider sends it
+    back to Cognito's ``/oauth2/idpresponse``, which redirects to the site's callback.
+    """
+    query = {"provider": provider, **({"next": next_url} if next_url else {})}
+    response = client.get(reverse("oidc_authentication_init"), query)
+    assert response.status_code == 302
+    to_provider = requests.get(response["Location"], allow_redirects=False, timeout=10)
+    assert to_provider.status_code == 302, to_provider.text[:500]
+    picked = requests.post(to_provider.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
+    assert picked.status_code == 302, picked.text[:500]
+    to_site = requests.get(picked.headers["Location"], allow_redirects=False, timeout=10)
+    assert to_site.status_code == 302, to_site.text[:500]
+    callback = urlparse(to_site.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
