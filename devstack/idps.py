@@ -7,6 +7,7 @@ them as OIDC providers under the names the site uses on AWS, because MiniStack
 federates only OIDC (see ../shared/reference/local-stack.md and the README).
 """
 
+import logging
 import threading
 import tomllib
 from pathlib import Path
@@ -43,6 +44,8 @@ class SimulatedProviders:
         return {name: f"http://127.0.0.1:{server.server_port}" for name, server in self.servers.items()}
 
     def start(self):
+        # One line per request would drown `make run`'s output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         for name, port in self.ports.items():
             users = [
                 oidc_provider_mock.User(sub=person["sub"], claims={k: v for k, v in person.items() if k != "sub"})
