@@ -27,7 +27,13 @@ class NotFound(CognitoError):
     """The user, group, client or pool does not exist."""
 
 
+class NotAvailable(CognitoError):
+    """This Cognito (a local stand-in) does not offer the operation."""
+
+
 _ERRORS_BY_CODE = {
+    "InvalidAction": NotAvailable,
+    "UnknownOperationException": NotAvailable,
     "UsernameExistsException": UsernameExists,
     "UserNotFoundException": NotFound,
     "ResourceNotFoundException": NotFound,

@@ -52,6 +52,11 @@ def _is_primary(identity):
     return str(identity.get("primary", "")).lower() == "true"
 
 
+def primary_identity(claims):
+    """Return the user's own provider identity (a federated user's), or None for a native user."""
+    return next((identity for identity in identities(claims) if _is_primary(identity)), None)
+
+
 def sign_in_provider(claims, requested=""):
     """Return the provider name the user signed in with, or "" for email and password.
 
@@ -61,10 +66,10 @@ def sign_in_provider(claims, requested=""):
     browser to) decides then. Without ``identities``, ``cognito:username``'s
     ``Provider_`` prefix is the only hint.
     """
+    primary = primary_identity(claims)
+    if primary:
+        return str(primary.get("providerName", ""))
     listed = identities(claims)
-    for identity in listed:
-        if _is_primary(identity):
-            return str(identity.get("providerName", ""))
     if requested and any(identity.get("providerName") == requested for identity in listed):
         return requested
     if not listed:
