@@ -10,10 +10,16 @@ federates only OIDC (see ../shared/reference/local-stack.md and the README).
 import logging
 import threading
 import tomllib
+import warnings
 from pathlib import Path
 
-import oidc_provider_mock
+import authlib.deprecate  # noqa: F401  (installs its "always" filter now, so the one below wins)
 import werkzeug.serving
+
+with warnings.catch_warnings():
+    # authlib warns about its own modules that oidc-provider-mock imports; nothing to act on here.
+    warnings.simplefilter("ignore")
+    import oidc_provider_mock
 
 IDENTITIES_FILE = Path(__file__).with_name("simulated_idps.toml")
 # The providers the site offers, in the order of its sign-in page.
