@@ -73,10 +73,14 @@ def sign_in_provider(claims, requested=""):
     if requested and any(identity.get("providerName") == requested for identity in listed):
         return requested
     if not listed:
-        prefix = str(claims.get("cognito:username", "")).partition("_")[0]
-        if prefix in PROVIDER_LABELS:
-            return prefix
+        return username_provider(claims.get("cognito:username", ""))
     return ""
+
+
+def username_provider(username):
+    """Return the provider a ``Provider_id`` Cognito username names, or "" for a native user."""
+    prefix = str(username).partition("_")[0].lower()
+    return next((name for name in PROVIDER_LABELS if name.lower() == prefix), "")
 
 
 def linked_providers(claims):

@@ -5,6 +5,8 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,16 +19,15 @@ logger = logging.getLogger(__name__)
 
 def link_candidates():
     """Return (federated user, native user) pairs that share an email address."""
-    users = list(get_user_model().objects.exclude(email="").order_by("email", "pk"))
+    federated_names = Q()
+    for name in federation.PROVIDER_LABELS:
+        federated_names |= Q(cognito_username__istartswith=f"{name}_")
+    users = get_user_model().objects.exclude(email="")
+    federated = list(users.filter(federated_names).order_by("email", "pk"))
     natives = {}
-    for user in users:
-        if not federation.sign_in_provider({"cognito:username": user.cognito_username}):
-            natives.setdefault(user.email.lower(), user)
-    return [
-        (user, natives[user.email.lower()])
-        for user in users
-        if federation.sign_in_provider({"cognito:username": user.cognito_username}) and user.email.lower() in natives
-    ]
+    for user in users.exclude(federated_names).filter(email__in={u.email for u in federated}).order_by("pk"):
+        natives.setdefault(user.email.lower(), user)
+    return [(user, natives[user.email.lower()]) for user in federated if user.email.lower() in natives]
 
 
 @permission_required("accounts.change_user", raise_exception=True)
@@ -36,9 +37,12 @@ def link_accounts(request):
     status = 200
     unavailable = False
     if request.method == "POST":
-        User = get_user_model()
-        federated = get_object_or_404(User, pk=request.POST.get("federated"))
-        native = get_object_or_404(User, pk=request.POST.get("native"))
+        try:
+            federated_pk, native_pk = int(request.POST["federated"]), int(request.POST["native"])
+        except (KeyError, ValueError):
+            return HttpResponseBadRequest("Choose a pair of users to link.")
+        federated = get_object_or_404(get_user_model(), pk=federated_pk)
+        native = get_object_or_404(get_user_model(), pk=native_pk)
         try:
             result = federated_user_link(federated=federated, native=native)
         except LinkingUnavailable:

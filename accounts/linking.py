@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import federation
-from .cognito import CognitoClient, NotAvailable
+from .cognito import CognitoClient, NotAvailable, NotFound
 from .exceptions import CognitoError
 from .models import UserSession
 from .sessions import user_sessions_end
@@ -49,6 +49,17 @@ def _federated_identity(cognito, pool_id, username):
     return str(identity.get("providerName", "")), str(identity.get("userId", ""))
 
 
+def _linked_identity(cognito, pool_id, federated, native):
+    """Return (provider, provider user id) of ``federated`` if it is already linked to ``native``."""
+    provider = federation.username_provider(federated.cognito_username)
+    provider_user_id = federated.cognito_username.partition("_")[2]
+    attributes = cognito.get_user(pool_id, native.cognito_username).attributes
+    for identity in federation.identities({"identities": attributes.get("identities", "")}):
+        if (identity.get("providerName"), str(identity.get("userId"))) == (provider, provider_user_id):
+            return provider, provider_user_id
+    raise LinkRefused(f"Cognito user {federated.cognito_username} no longer exists and is not linked to {native}")
+
+
 def federated_user_link(*, federated, native, cognito=None):
     """Attach ``federated``'s provider identity to ``native`` in Cognito, then merge the Django users.
 
@@ -62,23 +73,28 @@ def federated_user_link(*, federated, native, cognito=None):
     provider creates a fresh federated user; the old Django user stays until
     linking is tried again. If the database step fails, Cognito is already
     linked: the next sign-in with the provider lands in the native user, and
-    re-running this merges the leftover Django user (the link is idempotent).
+    re-running this finds the identity already linked and only merges.
     """
     if federated.pk == native.pk:
         raise LinkRefused("a user cannot be linked to itself")
     if not (federated.cognito_username and native.cognito_username):
         raise LinkRefused("both users must have signed in through Cognito")
-    if federation.sign_in_provider({"cognito:username": native.cognito_username}):
+    if federation.username_provider(native.cognito_username):
         raise LinkRefused(f"{native} is itself a federated user; link to an email/password account")
     cognito = cognito or CognitoClient()
     pool_id = settings.COGNITO_USER_POOL_ID
     try:
-        provider, provider_user_id = _federated_identity(cognito, pool_id, federated.cognito_username)
-        cognito.get_user(pool_id, native.cognito_username)  # fail before deleting anything
-        cognito.delete_user(pool_id, federated.cognito_username)
-        cognito.link_provider_for_user(
-            pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
-        )
+        try:
+            provider, provider_user_id = _federated_identity(cognito, pool_id, federated.cognito_username)
+        except NotFound:
+            # Linked by an earlier run whose database step failed: only the merge is left.
+            provider, provider_user_id = _linked_identity(cognito, pool_id, federated, native)
+        else:
+            cognito.get_user(pool_id, native.cognito_username)  # fail before deleting anything
+            cognito.delete_user(pool_id, federated.cognito_username)
+            cognito.link_provider_for_user(
+                pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
+            )
     except NotAvailable as exc:
         raise LinkingUnavailable("this Cognito does not offer AdminLinkProviderForUser") from exc
     logger.info("Linked %s identity of %s to %s", provider, federated.cognito_sub, native.cognito_sub)

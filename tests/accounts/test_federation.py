@@ -65,6 +65,8 @@ def test_sign_in_provider_falls_back_to_the_username_prefix():
     assert federation.sign_in_provider({"cognito:username": "Facebook_10220000"}) == "Facebook"
     assert federation.sign_in_provider({"cognito:username": "0c7e9f5a-1111-4a4a-9b9b-000000000001"}) == ""
     assert federation.sign_in_provider({"cognito:username": "Okta_abc"}) == ""
+    # Some pools report the prefix in lower case.
+    assert federation.sign_in_provider({"cognito:username": "google_1048576"}) == "Google"
 
 
 def test_linked_providers_are_the_non_primary_identities():

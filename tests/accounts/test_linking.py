@@ -1,6 +1,7 @@
 """Linking a federated sign-in to the same person's email/password account, against the real local stack."""
 
 import uuid
+from unittest import mock
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -87,6 +88,26 @@ def test_the_staff_page_lists_the_pair_and_links_it(client, federated, person):
     assert "Linked: Google sign-ins now land in" in response.content.decode()
     assert not User.objects.filter(pk=google.pk).exists()
     assert f"Google_{email}" not in response.content.decode()
+
+
+def test_linking_again_after_a_failed_merge_only_merges(federated, person):
+    """Cognito was linked but the database step failed: the leftover Django user is merged on the next try."""
+    email, native, google = person
+    with pytest.raises(RuntimeError), mock.patch.object(linking, "django_users_merge", side_effect=RuntimeError):
+        federated_user_link(federated=google, native=native)
+    assert User.objects.filter(pk=google.pk).exists()
+
+    result = federated_user_link(federated=google, native=native)
+    assert (result.provider, result.provider_user_id) == ("Google", email)
+    assert list(User.objects.filter(email=email)) == [native]
+
+
+def test_the_staff_page_refuses_a_malformed_pair(client):
+    admin = User.objects.create(username="admin", cognito_sub="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.post(reverse("link_accounts"), {"federated": "x", "native": "1"}).status_code == 400
+    assert client.post(reverse("link_accounts"), {"native": "1"}).status_code == 400
+    assert client.post(reverse("link_accounts"), {"federated": "98765", "native": "98766"}).status_code == 404
 
 
 def test_the_command_links_by_cognito_username(federated, person, capsys):
