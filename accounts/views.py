@@ -39,19 +39,23 @@ def home(request):
 
 def sign_in(request):
     """Offer each configured identity provider and the hosted UI; with none, go straight to the hosted UI."""
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = _safe_next(request, default="")
     query = {"next": next_url} if next_url else {}
     authenticate = reverse("oidc_authentication_init")
+    email_url = f"{authenticate}?{urlencode(query)}" if query else authenticate
     providers = federation.configured_providers()
     if not providers:
-        return redirect(f"{authenticate}?{urlencode(query)}" if query else authenticate)
+        return redirect(email_url)
     choices = [(p.label, f"{authenticate}?{urlencode({**query, 'provider': p.name})}") for p in providers]
-    email_url = f"{authenticate}?{urlencode(query)}" if query else authenticate
     return render(request, "accounts/sign_in.html", {"choices": choices, "email_url": email_url})
+
+
+def _safe_next(request, *, default):
+    """Return ``?next=`` if it stays on this site, else ``default``."""
+    next_url = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return default
 
 
 @login_required
@@ -179,11 +183,7 @@ def admin_login(request):
     A signed-in user without staff access gets a plain refusal instead of a
     loop back through the sign-in flow.
     """
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("admin:index")
+    next_url = _safe_next(request, default=reverse("admin:index"))
     if not request.user.is_authenticated:
         return redirect(f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}")
     if request.user.is_active and request.user.is_staff:
