@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.browser.conftest import hosted_ui_submit
+
 pytestmark = pytest.mark.browser
 User = get_user_model()
 
@@ -57,9 +59,6 @@ def test_sign_in_with_email_still_reaches_the_hosted_ui(page, live_server, feder
     page.goto("/account/")
     page.wait_for_url(re.compile(r"/sign-in/\?next=/account/"))
     page.get_by_test_id("sign-in-with-email").click()
-    page.wait_for_url(re.compile(r"/oauth2/authorize"))
-    page.fill("#username", "member@example.com")
-    page.fill("#password", demo["password"])
-    page.click("button[type=submit]")
+    hosted_ui_submit(page, "member@example.com", demo["password"])
     page.wait_for_url(f"{live_server.url}/account/")
     expect(page.get_by_test_id("sign-in-provider")).to_have_text("Email and password")
