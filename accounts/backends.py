@@ -16,6 +16,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import oauth, session_tokens, tokens
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
+from .federation import picture_url
 from .groups import apply_group_claims
 from .oidc import oidc_setting
 
@@ -107,6 +108,10 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         user.email = claims.get("email", "")
         user.first_name = claims.get("given_name", "")[:150]
         user.last_name = claims.get("family_name", "")[:150]
+        if not (user.first_name or user.last_name):
+            # Some providers send only a full name (and Apple none after the first sign-in).
+            user.first_name = claims.get("name", "")[:150]
+        user.picture = picture_url(claims)
         user.cognito_username = claims.get("cognito:username", "")[:128]
         user.save()
         apply_group_claims(user, claims.get("cognito:groups") or [])

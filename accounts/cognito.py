@@ -27,7 +27,13 @@ class NotFound(CognitoError):
     """The user, group, client or pool does not exist."""
 
 
+class NotAvailable(CognitoError):
+    """This Cognito (a local stand-in) does not offer the operation."""
+
+
 _ERRORS_BY_CODE = {
+    "InvalidAction": NotAvailable,
+    "UnknownOperationException": NotAvailable,
     "UsernameExistsException": UsernameExists,
     "UserNotFoundException": NotFound,
     "ResourceNotFoundException": NotFound,
@@ -55,6 +61,12 @@ class PoolGroup:
     name: str
     description: str = ""
     precedence: int | None = None
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    name: str
+    type: str
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,52 @@ class CognitoClient:
             kwargs["Precedence"] = precedence
         self._call("update_group", **kwargs)
 
+    # -- identity providers ----------------------------------------------------
+
+    def list_identity_providers(self, pool_id):
+        return [
+            IdentityProvider(name=p["ProviderName"], type=p["ProviderType"])
+            for p in self._paginate("list_identity_providers", "Providers", UserPoolId=pool_id, MaxResults=60)
+        ]
+
+    @sensitive_variables("details")
+    def create_identity_provider(self, pool_id, name, *, type, details, attribute_mapping):
+        self._call(
+            "create_identity_provider",
+            UserPoolId=pool_id,
+            ProviderName=name,
+            ProviderType=type,
+            ProviderDetails=details,
+            AttributeMapping=attribute_mapping,
+        )
+
+    @sensitive_variables("details")
+    def update_identity_provider(self, pool_id, name, *, details, attribute_mapping):
+        self._call(
+            "update_identity_provider",
+            UserPoolId=pool_id,
+            ProviderName=name,
+            ProviderDetails=details,
+            AttributeMapping=attribute_mapping,
+        )
+
+    def link_provider_for_user(self, pool_id, *, username, provider, provider_user_id):
+        """Attach the federated identity ``provider``/``provider_user_id`` to the native user ``username``.
+
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminLinkProviderForUser.html
+        """
+        self._call(
+            "admin_link_provider_for_user",
+            UserPoolId=pool_id,
+            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": username},
+            # Cognito_Subject matches the provider's user id, whatever the provider calls it.
+            SourceUser={
+                "ProviderName": provider,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": provider_user_id,
+            },
+        )
+
     # -- users -----------------------------------------------------------------
 
     def get_user(self, pool_id, username):
@@ -231,6 +289,9 @@ class CognitoClient:
         self._call(
             "admin_set_user_password", UserPoolId=pool_id, Username=username, Password=password, Permanent=permanent
         )
+
+    def delete_user(self, pool_id, username):
+        self._call("admin_delete_user", UserPoolId=pool_id, Username=username)
 
     def add_user_to_group(self, pool_id, username, group):
         self._call("admin_add_user_to_group", UserPoolId=pool_id, Username=username, GroupName=group)

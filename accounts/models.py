@@ -24,6 +24,9 @@ class User(AbstractUser):
         blank=True,
         help_text="The cognito:username claim (a UUID, or Provider_id for federated users).",
     )
+    picture = models.URLField(
+        "picture", max_length=500, blank=True, help_text="The profile picture an identity provider shared, if any."
+    )
 
     def __str__(self):
         return self.email or self.cognito_username or self.username

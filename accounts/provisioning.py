@@ -1,4 +1,4 @@
-"""Create or update the user pool, its domain, app client and groups from config/cognito.toml.
+"""Create or update the user pool, its domain, identity providers, app client and groups from config/cognito.toml.
 
 Only calls that AWS itself offers are made, so the same code provisions the
 local stack and a real pool. Every step finds the existing resource by name
@@ -22,6 +22,7 @@ class ProvisionResult:
     client_id: str
     client_secret: str = field(repr=False)
     domain: str = ""
+    identity_providers: list = field(default_factory=list)
     changes: list = field(default_factory=list)
 
     def env_lines(self, *, endpoint_url):
@@ -33,6 +34,7 @@ class ProvisionResult:
             f"COGNITO_CLIENT_SECRET={self.client_secret}",
             f"COGNITO_DOMAIN={self.domain}",
             f"COGNITO_ENDPOINT_URL={endpoint_url}",
+            f"COGNITO_IDENTITY_PROVIDERS={','.join(self.identity_providers)}",
         ]
 
 
@@ -71,7 +73,7 @@ def _pool_params(spec):
     }
 
 
-def _client_params(spec, origins):
+def _client_params(spec, origins, identity_providers=()):
     client = spec["client"]
     return {
         "ClientName": client["name"],
@@ -79,7 +81,7 @@ def _client_params(spec, origins):
         "AllowedOAuthFlows": client["oauth_flows"],
         "AllowedOAuthScopes": client["scopes"],
         "AllowedOAuthFlowsUserPoolClient": True,
-        "SupportedIdentityProviders": client["identity_providers"],
+        "SupportedIdentityProviders": [*client["identity_providers"], *identity_providers],
         "CallbackURLs": [f"{o}{client['callback_path']}" for o in origins],
         "LogoutURLs": [f"{o}{client['sign_out_path']}" for o in origins],
         "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
@@ -92,8 +94,14 @@ def _client_params(spec, origins):
     }
 
 
-def pool_provision(*, spec, cognito=None, extra_site_urls=(), domain_prefix="", region):
-    """Bring the pool, domain, client and groups in line with ``spec``; return their ids.
+def pool_provision(
+    *, spec, cognito=None, extra_site_urls=(), domain_prefix="", region, environ=None, simulated_issuers=None
+):
+    """Bring the pool, domain, identity providers, client and groups in line with ``spec``; return their ids.
+
+    ``environ`` holds the providers' credentials on AWS (see
+    ``identity_providers_provision``); ``simulated_issuers`` maps provider names
+    to the local stand-ins' issuer URLs on the local stack.
 
     Cognito is the only side written. A failure part-way leaves what was
     already created in place; running again picks up from there.
@@ -127,7 +135,13 @@ def pool_provision(*, spec, cognito=None, extra_site_urls=(), domain_prefix="", 
             raise CognitoError(f"the pool already has the domain {existing!r}; delete it to use {domain_prefix!r}")
         domain = f"https://{domain_prefix}.auth.{region}.amazoncognito.com"
 
-    client_params = _client_params(spec, site_origins(spec, extra_site_urls))
+    # Providers first: the app client may only name providers that exist.
+    providers = identity_providers_provision(
+        spec=spec, cognito=cognito, pool_id=pool_id, environ=environ or {}, simulated_issuers=simulated_issuers or {}
+    )
+    changes.extend(providers.changes)
+
+    client_params = _client_params(spec, site_origins(spec, extra_site_urls), providers.names)
     clients = cognito.find_app_clients(pool_id, client_params["ClientName"])
     if len(clients) > 1:
         raise CognitoError(f"{len(clients)} app clients are named {client_params['ClientName']!r}")
@@ -157,5 +171,79 @@ def pool_provision(*, spec, cognito=None, extra_site_urls=(), domain_prefix="", 
         client_id=client.id,
         client_secret=client.secret,
         domain=domain,
+        identity_providers=providers.names,
         changes=changes,
     )
+
+
+# The simulated providers speak OpenID Connect, so their claims keep OIDC's names.
+_SIMULATED_ATTRIBUTE_MAPPING = {
+    attribute: attribute for attribute in ("email", "email_verified", "given_name", "family_name", "name", "picture")
+}
+
+
+@dataclass
+class ProvidersResult:
+    names: list = field(default_factory=list)
+    changes: list = field(default_factory=list)
+
+
+def _provider_declaration(provider, *, is_local, environ, simulated_issuers):
+    """Return (type, details, attribute mapping) for one declared provider, or a reason to skip it."""
+    name = provider["name"]
+    if is_local:
+        issuer = simulated_issuers.get(name)
+        if not issuer:
+            return None, f"skipped identity provider {name}: no simulated provider is running for it"
+        details = {
+            "client_id": f"local-{name.lower()}",
+            "client_secret": "local-simulation-not-secret",
+            "authorize_scopes": provider["local_scopes"],
+            "oidc_issuer": issuer,
+            "attributes_request_method": "GET",
+        }
+        return ("OIDC", details, _SIMULATED_ATTRIBUTE_MAPPING), ""
+    missing = [var for var in provider["details_from_env"].values() if not environ.get(var)]
+    if missing:
+        return None, f"skipped identity provider {name}: set {', '.join(missing)}"
+    details = {key: environ[var] for key, var in provider["details_from_env"].items()}
+    if "private_key" in details:
+        # A PEM key in one environment variable often arrives with literal \n.
+        details["private_key"] = details["private_key"].replace("\\n", "\n")
+    details["authorize_scopes"] = provider["scopes"]
+    return (name, details, dict(provider["attribute_mapping"])), ""
+
+
+def identity_providers_provision(*, spec, cognito, pool_id, environ, simulated_issuers):
+    """Create or update the pool's identity providers declared in ``spec``; return their names.
+
+    On AWS each provider's type is its name (``Google``, ``Facebook``,
+    ``SignInWithApple``) and its credentials come from ``environ``; a provider
+    whose credentials are not all set is skipped. On the local stack each is an
+    OIDC provider pointing at ``simulated_issuers[name]``. Providers the file
+    does not declare are left alone (the app client stops offering them).
+    """
+    result = ProvidersResult()
+    existing = {p.name: p for p in cognito.list_identity_providers(pool_id)}
+    for provider in spec.get("identity_providers", []):
+        name = provider["name"]
+        declaration, skipped = _provider_declaration(
+            provider, is_local=cognito.is_local, environ=environ, simulated_issuers=simulated_issuers
+        )
+        if declaration is None:
+            result.changes.append(skipped)
+            continue
+        type_, details, mapping = declaration
+        current = existing.get(name)
+        if current and current.type != type_:
+            raise CognitoError(f"identity provider {name} has type {current.type}, not {type_}; delete it first")
+        if current:
+            # Cognito adds discovered endpoints to the stored details, so they
+            # never compare equal to the declaration: always write.
+            cognito.update_identity_provider(pool_id, name, details=details, attribute_mapping=mapping)
+            result.changes.append(f"updated identity provider {name}")
+        else:
+            cognito.create_identity_provider(pool_id, name, type=type_, details=details, attribute_mapping=mapping)
+            result.changes.append(f"created identity provider {name}")
+        result.names.append(name)
+    return result

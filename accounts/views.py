@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from . import oauth, renewal, session_tokens
+from . import federation, oauth, renewal, session_tokens
 from .cognito import CognitoClient
 from .endpoints import cognito_endpoints
 from .exceptions import CognitoError, CognitoUnavailable
@@ -23,6 +23,8 @@ from .oidc import oidc_setting
 from .sessions import current_session, user_sessions_end
 
 logger = logging.getLogger(__name__)
+
+SIGN_IN_PROVIDER_KEY = "cognito_sign_in_provider"
 
 # What Cognito's error= values mean to the person in front of the browser.
 # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
@@ -41,17 +43,44 @@ def home(request):
     return render(request, "home.html")
 
 
+def sign_in(request):
+    """Offer each configured identity provider and the hosted UI; with none, go straight to the hosted UI."""
+    next_url = _safe_next(request, default="")
+    query = {"next": next_url} if next_url else {}
+    authenticate = reverse("oidc_authentication_init")
+    email_url = f"{authenticate}?{urlencode(query)}" if query else authenticate
+    providers = federation.configured_providers()
+    if not providers:
+        return redirect(email_url)
+    choices = [(p.label, f"{authenticate}?{urlencode({**query, 'provider': p.name})}") for p in providers]
+    return render(request, "accounts/sign_in.html", {"choices": choices, "email_url": email_url})
+
+
+def _safe_next(request, *, default):
+    """Return ``?next=`` if it stays on this site, else ``default``."""
+    next_url = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return default
+
+
 @login_required
 def account(request):
     record = current_session(request)
+    id_token = session_tokens.decrypt(record.id_token) if record else ""
+    claims = _claims(id_token)
+    provider = federation.sign_in_provider(claims, request.session.get(SIGN_IN_PROVIDER_KEY, ""))
     return render(
         request,
         "accounts/account.html",
         {
             "session_record": record,
             "sessions": request.user.site_sessions.all(),
-            "id_token_claims": _decoded_payload(session_tokens.decrypt(record.id_token) if record else ""),
+            "id_token_claims": _decoded_payload(id_token),
             "access_token_claims": _decoded_payload(session_tokens.decrypt(record.access_token) if record else ""),
+            "sign_in_provider": federation.provider_label(provider),
+            "linked_providers": [federation.provider_label(name) for name in federation.linked_providers(claims)],
+            "relay_email": federation.is_relay_email(request.user.email),
         },
     )
 
@@ -121,25 +150,42 @@ def _revoke(record):
         logger.warning("Could not revoke a refresh token of user %s: %s", record.user.cognito_sub, exc)
 
 
+def _claims(token):
+    """Return a token's claims without checking its signature (it was verified at sign-in)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}) if token else {}
+    except jwt.InvalidTokenError:
+        return {}
+
+
 def _decoded_payload(token):
     """Return a token's payload as pretty JSON, without its signature.
 
     The token was verified at sign-in; this only shows what it says, which is
     what the Cognito docs mean by decoding a token from Base64.
     """
-    if not token:
-        return ""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
-        return ""
-    return json.dumps(claims, indent=2, sort_keys=True)
+    claims = _claims(token)
+    return json.dumps(claims, indent=2, sort_keys=True) if claims else ""
 
 
 class CognitoAuthenticateView(OIDCAuthenticationRequestView):
-    """Send the browser to Cognito's authorize endpoint with state, nonce and PKCE."""
+    """Send the browser to Cognito's authorize endpoint with state, nonce and PKCE.
+
+    With ``?provider=Google`` (a configured provider), Cognito skips its own
+    page and sends the browser straight to that provider.
+    """
 
     get_settings = staticmethod(oidc_setting)
+
+    def get_extra_params(self, request):
+        params = dict(super().get_extra_params(request))
+        provider = request.GET.get("provider", "")
+        if not federation.is_offered(provider):
+            request.session.pop(SIGN_IN_PROVIDER_KEY, None)
+            return params
+        # Remembered so the account page can tell a linked user's sign-in route.
+        request.session[SIGN_IN_PROVIDER_KEY] = provider
+        return {**params, "identity_provider": provider}
 
 
 class CognitoCallbackView(OIDCAuthenticationCallbackView):
@@ -185,7 +231,7 @@ def _sign_in_problem(request, *, title, message, status):
     return render(
         request,
         "accounts/sign_in_problem.html",
-        {"title": title, "message": message, "retry_url": reverse("oidc_authentication_init")},
+        {"title": title, "message": message, "retry_url": reverse("sign_in")},
         status=status,
     )
 
@@ -211,11 +257,7 @@ def admin_login(request):
     A signed-in user without staff access gets a plain refusal instead of a
     loop back through the sign-in flow.
     """
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("admin:index")
+    next_url = _safe_next(request, default=reverse("admin:index"))
     if not request.user.is_authenticated:
         return redirect(f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}")
     if request.user.is_active and request.user.is_staff:

@@ -20,6 +20,7 @@ from accounts import tokens
 from accounts.cognito import CognitoClient
 from accounts.provisioning import load_spec, pool_provision
 from devstack.demo import demo_users_seed, load_demo_users
+from devstack.idps import PROVIDERS, SimulatedProviders
 from devstack.stack import LocalStack
 from tests import fakes
 
@@ -45,14 +46,22 @@ def local_stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def provisioned(local_stack, live_server):
-    """The pool, client and groups from config/cognito.toml, plus the demo users."""
+def simulated_idps():
+    """The simulated Google, Facebook and Apple (devstack/idps.py), each on a free port."""
+    with SimulatedProviders(ports=dict.fromkeys(PROVIDERS, 0)) as idps:
+        yield idps
+
+
+@pytest.fixture(scope="session")
+def provisioned(local_stack, live_server, simulated_idps):
+    """The pool, client, groups and simulated identity providers from config/cognito.toml, plus the demo users."""
     cognito = CognitoClient(region=REGION, endpoint_url=local_stack.url)
     result = pool_provision(
         spec=load_spec(django_settings.COGNITO_PROVISION_FILE),
         cognito=cognito,
         extra_site_urls=[TEST_CLIENT_ORIGIN, live_server.url],
         region=REGION,
+        simulated_issuers=simulated_idps.issuers,
     )
     demo_users_seed(cognito=cognito, pool_id=result.pool_id)
     return result
@@ -80,6 +89,13 @@ def cognito(settings, local_stack, provisioned):
     settings.COGNITO_CLIENT_ID = provisioned.client_id
     settings.COGNITO_CLIENT_SECRET = provisioned.client_secret
     return CognitoClient()
+
+
+@pytest.fixture
+def federated(settings, cognito, provisioned):
+    """Like ``cognito``, with the sign-in page offering the simulated providers."""
+    settings.COGNITO_IDENTITY_PROVIDERS = provisioned.identity_providers
+    return cognito
 
 
 @pytest.fixture
@@ -143,4 +159,24 @@ def hosted_ui_sign_in(client, email, password, next_url=None):
     answer = requests.post(f"{origin}{form.action}", data=form.fields, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:500]
     callback = urlparse(answer.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def federated_sign_in(client, provider, sub, next_url=None):
+    """Sign in through a simulated provider over HTTP, as a browser would; return the callback response.
+
+    The site sends the browser to Cognito's authorize with ``identity_provider``,
+    Cognito to the provider's page, where ``sub`` is picked; the provider sends it
+    back to Cognito's ``/oauth2/idpresponse``, which redirects to the site's callback.
+    """
+    query = {"provider": provider, **({"next": next_url} if next_url else {})}
+    response = client.get(reverse("oidc_authentication_init"), query)
+    assert response.status_code == 302
+    to_provider = requests.get(response["Location"], allow_redirects=False, timeout=10)
+    assert to_provider.status_code == 302, to_provider.text[:500]
+    picked = requests.post(to_provider.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
+    assert picked.status_code == 302, picked.text[:500]
+    to_site = requests.get(picked.headers["Location"], allow_redirects=False, timeout=10)
+    assert to_site.status_code == 302, to_site.text[:500]
+    callback = urlparse(to_site.headers["Location"])
     return client.get(f"{callback.path}?{callback.query}")

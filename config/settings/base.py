@@ -87,7 +87,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 AUTH_USER_MODEL = "accounts.User"
 # Only Cognito signs people in; there are no local passwords.
 AUTHENTICATION_BACKENDS = ["accounts.backends.CognitoOIDCBackend"]
-LOGIN_URL = "oidc_authentication_init"
+# The sign-in choices page; it goes straight to the hosted UI when no identity
+# provider is offered.
+LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -108,6 +110,10 @@ COGNITO_STAFF_GROUPS = env.list("COGNITO_STAFF_GROUPS", default=["staff", "admin
 COGNITO_SUPERUSER_GROUPS = env.list("COGNITO_SUPERUSER_GROUPS", default=["admins"])
 # Seconds; every call to Cognito (token endpoint, JWKS, admin API) has a timeout.
 COGNITO_TIMEOUT = env.float("COGNITO_TIMEOUT", default=5.0)
+# Identity providers the sign-in page offers, by their Cognito names (Google,
+# Facebook, SignInWithApple); each must be a supported provider of the app client.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+COGNITO_IDENTITY_PROVIDERS = env.list("COGNITO_IDENTITY_PROVIDERS", default=[])
 # Clock skew tolerated when checking exp/iat, in seconds.
 COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
 # Extra site origins to register as callback and sign-out URLs when provisioning

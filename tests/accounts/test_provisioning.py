@@ -1,9 +1,12 @@
 """cognito_provision against the real local stack, asserted with boto3."""
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from accounts.cognito import CognitoClient
+from accounts.cognito import CognitoClient, IdentityProvider
+from accounts.exceptions import CognitoError
+from accounts.provisioning import identity_providers_provision, load_spec
 from tests.conftest import local_boto
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +86,106 @@ def test_printed_settings_leave_the_client_secret_out(empty_stack, capsys):
     secret = _pool_state(empty_stack, "django-cognito-site")[3]["ClientSecret"]
     assert "COGNITO_CLIENT_ID=" in out
     assert secret not in out
+
+
+def test_identity_providers_are_declared_once_and_offered_by_the_client(empty_stack, simulated_idps, tmp_path):
+    """Locally each provider is an OIDC provider under its AWS name, pointing at its simulated stand-in."""
+    args = [f"--simulated-idp={name}={issuer}" for name, issuer in simulated_idps.issuers.items()]
+    env_file = tmp_path / "cognito.env"
+    call_command("cognito_provision", *args, "--write-env", str(env_file))
+    first = env_file.read_text()
+    call_command("cognito_provision", *args, "--write-env", str(env_file))
+
+    pool_id, clients, _, details = _pool_state(empty_stack, "django-cognito-site")
+    providers = empty_stack.list_identity_providers(UserPoolId=pool_id, MaxResults=60)["Providers"]
+    assert sorted((p["ProviderName"], p["ProviderType"]) for p in providers) == [
+        ("Facebook", "OIDC"),
+        ("Google", "OIDC"),
+        ("SignInWithApple", "OIDC"),
+    ]
+    assert len(clients) == 1
+    assert details["SupportedIdentityProviders"] == ["COGNITO", "Google", "Facebook", "SignInWithApple"]
+    apple = empty_stack.describe_identity_provider(UserPoolId=pool_id, ProviderName="SignInWithApple")
+    apple = apple["IdentityProvider"]
+    assert apple["ProviderDetails"]["oidc_issuer"] == simulated_idps.issuers["SignInWithApple"]
+    assert apple["ProviderDetails"]["authorize_scopes"] == "openid email"
+    assert apple["AttributeMapping"]["email_verified"] == "email_verified"
+    assert env_file.read_text() == first
+    assert "COGNITO_IDENTITY_PROVIDERS=Google,Facebook,SignInWithApple" in first
+
+
+def test_simulated_providers_are_refused_outside_the_local_stack(settings):
+    settings.COGNITO_ENDPOINT_URL = ""
+    with pytest.raises(CommandError, match="only works against the local stack"):
+        call_command("cognito_provision", "--simulated-idp=Google=http://127.0.0.1:1")
+
+
+class _RecordingCognito:
+    """A fake of the seam for the AWS path: MiniStack refuses nothing here, but AWS is not reachable from tests."""
+
+    is_local = False
+
+    def __init__(self, existing=()):
+        self.providers = {p.name: p for p in existing}
+        self.calls = []
+
+    def list_identity_providers(self, pool_id):
+        return list(self.providers.values())
+
+    def create_identity_provider(self, pool_id, name, *, type, details, attribute_mapping):
+        self.calls.append(("create", name, type, details, attribute_mapping))
+        self.providers[name] = IdentityProvider(name=name, type=type)
+
+    def update_identity_provider(self, pool_id, name, *, details, attribute_mapping):
+        self.calls.append(("update", name, None, details, attribute_mapping))
+
+
+AWS_ENV = {
+    "COGNITO_GOOGLE_CLIENT_ID": "123.apps.googleusercontent.com",
+    "COGNITO_GOOGLE_CLIENT_SECRET": "google-secret",
+    "COGNITO_APPLE_CLIENT_ID": "com.example.web",
+    "COGNITO_APPLE_TEAM_ID": "TEAM123456",
+    "COGNITO_APPLE_KEY_ID": "KEY1234567",
+    "COGNITO_APPLE_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\\nMIGT\\n-----END PRIVATE KEY-----",
+}
+
+
+def _declare_on_aws(cognito):
+    spec = load_spec(settings.COGNITO_PROVISION_FILE)
+    return identity_providers_provision(
+        spec=spec, cognito=cognito, pool_id="eu-west-1_X", environ=AWS_ENV, simulated_issuers={}
+    )
+
+
+def test_on_aws_providers_get_their_social_types_credentials_and_mappings():
+    cognito = _RecordingCognito()
+    result = _declare_on_aws(cognito)
+    # Facebook has no credentials in the environment: skipped, and said so.
+    assert result.names == ["Google", "SignInWithApple"]
+    assert "skipped identity provider Facebook: set COGNITO_FACEBOOK_CLIENT_ID, COGNITO_FACEBOOK_CLIENT_SECRET" in (
+        result.changes
+    )
+    (_, _, google_type, google, google_map), (_, _, apple_type, apple, apple_map) = cognito.calls
+    assert google_type == "Google"
+    assert google == {
+        "client_id": "123.apps.googleusercontent.com",
+        "client_secret": "google-secret",
+        "authorize_scopes": "openid email profile",
+    }
+    assert google_map["email_verified"] == "email_verified"
+    assert google_map["picture"] == "picture"
+    assert apple_type == "SignInWithApple"
+    assert apple["private_key"] == "-----BEGIN PRIVATE KEY-----\nMIGT\n-----END PRIVATE KEY-----"
+    assert (apple["team_id"], apple["key_id"], apple["authorize_scopes"]) == ("TEAM123456", "KEY1234567", "email name")
+    assert apple_map["given_name"] == "firstName"
+
+    # Running again updates in place.
+    cognito.calls.clear()
+    _declare_on_aws(cognito)
+    assert [call[:2] for call in cognito.calls] == [("update", "Google"), ("update", "SignInWithApple")]
+
+
+def test_a_provider_of_another_type_is_not_silently_replaced():
+    cognito = _RecordingCognito(existing=[IdentityProvider(name="Google", type="OIDC")])
+    with pytest.raises(CognitoError, match="has type OIDC, not Google; delete it first"):
+        _declare_on_aws(cognito)

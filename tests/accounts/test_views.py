@@ -25,7 +25,7 @@ def test_anonymous_home_page_offers_sign_in(client):
     response = client.get("/")
     assert response.status_code == 200
     assert b"Sign in" in response.content
-    assert reverse("oidc_authentication_init").encode() in response.content
+    assert reverse("sign_in").encode() in response.content
 
 
 def test_sign_in_request_carries_state_nonce_and_pkce(client, cognito):
@@ -153,7 +153,7 @@ def test_account_page_shows_decoded_payloads_and_never_a_token(client, cognito, 
 def test_account_page_requires_sign_in(client):
     response = client.get(reverse("account"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("oidc_authentication_init"))
+    assert response["Location"].startswith(reverse("sign_in"))
 
 
 def test_sign_out_ends_the_session_and_goes_through_cognito_logout(client, cognito, demo, provisioned, local_stack):

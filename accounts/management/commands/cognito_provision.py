@@ -40,11 +40,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Local stack only: add admin@, staff@ and member@example.com with a known password.",
         )
+        parser.add_argument(
+            "--simulated-idp",
+            action="append",
+            default=[],
+            metavar="NAME=ISSUER",
+            help="Local stack only: register the simulated provider NAME (e.g. Google) at ISSUER; may repeat.",
+        )
 
     def handle(self, *args, **options):
         cognito = CognitoClient()
         if options["demo_users"] and not cognito.is_local:
             raise CommandError("--demo-users only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
+        if options["simulated_idp"] and not cognito.is_local:
+            raise CommandError("--simulated-idp only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
+        simulated_issuers = dict(value.split("=", 1) for value in options["simulated_idp"] if "=" in value)
         spec = load_spec(options["file"])
         target = settings.COGNITO_ENDPOINT_URL or f"AWS {settings.COGNITO_REGION}"
         self.stdout.write(f"Provisioning {spec['pool']['name']!r} on {target}")
@@ -55,6 +65,10 @@ class Command(BaseCommand):
                 extra_site_urls=[*settings.COGNITO_SITE_URLS, *options["site_url"]],
                 domain_prefix=options["domain_prefix"] or spec.get("domain", {}).get("prefix", ""),
                 region=settings.COGNITO_REGION,
+                # Provider credentials (COGNITO_GOOGLE_CLIENT_ID, ...) are read here
+                # only: the running site never needs them.
+                environ=os.environ,
+                simulated_issuers=simulated_issuers,
             )
             for change in result.changes:
                 self.stdout.write(f"  {change}")

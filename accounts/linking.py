@@ -1,0 +1,125 @@
+"""Link a federated sign-in to a person's email/password account, and merge their two Django users.
+
+A person with an email/password account who later signs in with Google gets a
+second Cognito user (``Google_<id>``) and so a second Django user. Linking
+attaches the Google identity to the native Cognito user, so future Google
+sign-ins land in the native account, and merges the Django users, keeping the
+native one and its history.
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-identity-federation-consolidate-users.html
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from . import federation
+from .cognito import CognitoClient, NotAvailable, NotFound
+from .exceptions import CognitoError
+from .models import UserSession
+from .sessions import user_sessions_end
+
+logger = logging.getLogger(__name__)
+
+
+class LinkRefused(CognitoError):
+    """The two users cannot be linked (the message says why, for staff to read)."""
+
+
+class LinkingUnavailable(CognitoError):
+    """This Cognito does not offer AdminLinkProviderForUser."""
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    user: object
+    provider: str
+    provider_user_id: str
+    moved: int
+
+
+def _federated_identity(cognito, pool_id, username):
+    """Return (provider, provider user id) of a federated Cognito user's own identity."""
+    attributes = cognito.get_user(pool_id, username).attributes
+    identity = federation.primary_identity({"identities": attributes.get("identities", "")})
+    if not identity:
+        raise LinkRefused(f"Cognito user {username} is not a federated user")
+    return str(identity.get("providerName", "")), str(identity.get("userId", ""))
+
+
+def _linked_identity(cognito, pool_id, federated, native):
+    """Return (provider, provider user id) of ``federated`` if it is already linked to ``native``."""
+    provider = federation.username_provider(federated.cognito_username)
+    provider_user_id = federated.cognito_username.partition("_")[2]
+    attributes = cognito.get_user(pool_id, native.cognito_username).attributes
+    for identity in federation.identities({"identities": attributes.get("identities", "")}):
+        if (identity.get("providerName"), str(identity.get("userId"))) == (provider, provider_user_id):
+            return provider, provider_user_id
+    raise LinkRefused(f"Cognito user {federated.cognito_username} no longer exists and is not linked to {native}")
+
+
+def federated_user_link(*, federated, native, cognito=None):
+    """Attach ``federated``'s provider identity to ``native`` in Cognito, then merge the Django users.
+
+    Cognito is written first: the federated Cognito user is deleted (Cognito
+    refuses to link an identity that already has a profile of its own) and its
+    identity is linked to the native Cognito user. Then, in one transaction,
+    the database: rows that point at the federated Django user move to the
+    native one, its sessions end, and it is deleted.
+
+    If the link fails after the deletion, the person's next sign-in with that
+    provider creates a fresh federated user; the old Django user stays until
+    linking is tried again. If the database step fails, Cognito is already
+    linked: the next sign-in with the provider lands in the native user, and
+    re-running this finds the identity already linked and only merges.
+    """
+    if federated.pk == native.pk:
+        raise LinkRefused("a user cannot be linked to itself")
+    if not (federated.cognito_username and native.cognito_username):
+        raise LinkRefused("both users must have signed in through Cognito")
+    if federation.username_provider(native.cognito_username):
+        raise LinkRefused(f"{native} is itself a federated user; link to an email/password account")
+    cognito = cognito or CognitoClient()
+    pool_id = settings.COGNITO_USER_POOL_ID
+    try:
+        try:
+            provider, provider_user_id = _federated_identity(cognito, pool_id, federated.cognito_username)
+        except NotFound:
+            # Linked by an earlier run whose database step failed: only the merge is left.
+            provider, provider_user_id = _linked_identity(cognito, pool_id, federated, native)
+        else:
+            cognito.get_user(pool_id, native.cognito_username)  # fail before deleting anything
+            cognito.delete_user(pool_id, federated.cognito_username)
+            cognito.link_provider_for_user(
+                pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
+            )
+    except NotAvailable as exc:
+        raise LinkingUnavailable("this Cognito does not offer AdminLinkProviderForUser") from exc
+    logger.info("Linked %s identity of %s to %s", provider, federated.cognito_sub, native.cognito_sub)
+    moved = django_users_merge(source=federated, target=native)
+    return LinkResult(user=native, provider=provider, provider_user_id=provider_user_id, moved=moved)
+
+
+@transaction.atomic
+def django_users_merge(*, source, target):
+    """Move every row that points at ``source`` to ``target``, end ``source``'s sessions, delete it.
+
+    Only the database is written. Group memberships are not moved: Cognito's
+    groups decide them at the next sign-in. Return how many rows moved.
+    """
+    moved = 0
+    for relation in get_user_model()._meta.related_objects:
+        if not relation.one_to_many or relation.related_model is UserSession:
+            continue
+        moved += relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
+            **{relation.field.name: target}
+        )
+    user_sessions_end(user=source)
+    if not target.picture and source.picture:
+        target.picture = source.picture
+        target.save(update_fields=["picture"])
+    logger.info("Merged Django user %s into %s (%d rows moved)", source.pk, target.pk, moved)
+    source.delete()
+    return moved

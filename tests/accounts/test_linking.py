@@ -1,0 +1,158 @@
+"""Linking a federated sign-in to the same person's email/password account, against the real local stack."""
+
+import uuid
+from unittest import mock
+
+import pytest
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts import linking
+from accounts.cognito import NotAvailable, NotFound
+from accounts.linking import LinkingUnavailable, LinkRefused, federated_user_link
+from accounts.models import UserSession
+from tests.conftest import federated_sign_in, hosted_ui_sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
+PASSWORD = "Linda-Passw0rd!"
+
+
+@pytest.fixture
+def person(federated, provisioned, client):
+    """One person with two site accounts: email/password first, then Google with the same email.
+
+    A Cognito user of its own, so linking it never changes the demo users other tests sign in as.
+    """
+    email = f"linda.{uuid.uuid4().hex[:8]}@example.com"
+    federated.create_user(
+        provisioned.pool_id,
+        email,
+        attributes={"email": email, "email_verified": "true", "given_name": "Linda", "family_name": "Link"},
+        suppress_invitation=True,
+    )
+    federated.set_user_password(provisioned.pool_id, email, PASSWORD, permanent=True)
+    federated.add_user_to_group(provisioned.pool_id, email, "members")
+    hosted_ui_sign_in(client, email, PASSWORD)
+    native = User.objects.get(email=email, cognito_username__regex=r"^[0-9a-f-]{36}$")
+    client.post(reverse("oidc_logout"))
+    federated_sign_in(client, "Google", email)  # typed on the simulated Google's page
+    google = User.objects.get(cognito_username=f"Google_{email}")
+    return email, native, google
+
+
+def test_linking_attaches_the_identity_in_cognito_and_merges_the_site_users(client, federated, provisioned, person):
+    email, native, google = person
+    LogEntry.objects.create(user=google, object_repr="something Linda did", action_flag=ADDITION)
+    assert UserSession.objects.filter(user=google).exists()
+
+    result = federated_user_link(federated=google, native=native)
+
+    assert (result.user, result.provider, result.provider_user_id, result.moved) == (native, "Google", email, 1)
+    # Cognito: the Google profile is gone and its identity hangs off the native user.
+    with pytest.raises(NotFound):
+        federated.get_user(provisioned.pool_id, f"Google_{email}")
+    assert (
+        '"providerName": "Google"'
+        in federated.get_user(provisioned.pool_id, native.cognito_username).attributes["identities"]
+    )
+    # The site: one user left, the native one, with the history; the Google user's sessions are over.
+    assert not User.objects.filter(pk=google.pk).exists()
+    assert LogEntry.objects.get(object_repr="something Linda did").user == native
+    assert not UserSession.objects.filter(user_id=google.pk).exists()
+    assert client.get(reverse("account")).status_code == 302
+
+    # The next Google sign-in lands in the native account, with its groups.
+    federated_sign_in(client, "Google", email)
+    assert User.objects.filter(email=email).count() == 1
+    assert client.session["_auth_user_id"] == str(native.pk)
+    page = client.get(reverse("account")).content.decode()
+    assert 'data-testid="sign-in-provider">Google<' in page
+    assert 'data-testid="linked-providers">Google<' in page
+    assert 'data-testid="groups"><span class="tag">members</span>' in page
+
+
+def test_the_staff_page_lists_the_pair_and_links_it(client, federated, person):
+    email, native, google = person
+    staff = User.objects.create(username="staff-linker", cognito_sub="staff-linker", is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse("link_accounts")).status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="change_user"))
+
+    page = client.get(reverse("link_accounts")).content.decode()
+    assert f"Google_{email}" in page
+    response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk}, follow=True)
+    assert "Linked: Google sign-ins now land in" in response.content.decode()
+    assert not User.objects.filter(pk=google.pk).exists()
+    assert f"Google_{email}" not in response.content.decode()
+
+
+def test_linking_again_after_a_failed_merge_only_merges(federated, person):
+    """Cognito was linked but the database step failed: the leftover Django user is merged on the next try."""
+    email, native, google = person
+    with pytest.raises(RuntimeError), mock.patch.object(linking, "django_users_merge", side_effect=RuntimeError):
+        federated_user_link(federated=google, native=native)
+    assert User.objects.filter(pk=google.pk).exists()
+
+    result = federated_user_link(federated=google, native=native)
+    assert (result.provider, result.provider_user_id) == ("Google", email)
+    assert list(User.objects.filter(email=email)) == [native]
+
+
+def test_the_staff_page_refuses_a_malformed_pair(client):
+    admin = User.objects.create(username="admin", cognito_sub="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.post(reverse("link_accounts"), {"federated": "x", "native": "1"}).status_code == 400
+    assert client.post(reverse("link_accounts"), {"native": "1"}).status_code == 400
+    assert client.post(reverse("link_accounts"), {"federated": "98765", "native": "98766"}).status_code == 404
+
+
+def test_the_command_links_by_cognito_username(federated, person, capsys):
+    email, native, _ = person
+    call_command("cognito_link_users", f"Google_{email}", native.cognito_sub)
+    assert "Linked Google" in capsys.readouterr().out
+    assert list(User.objects.filter(email=email)) == [native]
+
+
+def test_linking_refuses_the_wrong_way_round_and_to_itself(federated, person):
+    _, native, google = person
+    with pytest.raises(LinkRefused, match="itself a federated user"):
+        federated_user_link(federated=native, native=google)
+    with pytest.raises(LinkRefused, match="linked to itself"):
+        federated_user_link(federated=native, native=native)
+    assert User.objects.filter(pk=google.pk).exists()
+
+
+class _CognitoWithoutLinking:
+    """A seam whose Cognito lacks AdminLinkProviderForUser, like a local stack that does not implement it.
+
+    MiniStack 1.5.33 does implement it (tested above); this fake pins what the page says where it is missing.
+    """
+
+    is_local = True
+
+    def get_user(self, pool_id, username):
+        identities = '[{"providerName": "Google", "userId": "g-1", "primary": "true"}]'
+        return type("U", (), {"attributes": {"identities": identities}})()
+
+    def delete_user(self, pool_id, username):
+        self.deleted = username
+
+    def link_provider_for_user(self, pool_id, **kwargs):
+        raise NotAvailable("admin_link_provider_for_user: Unknown action", code="InvalidAction")
+
+
+def test_where_cognito_lacks_linking_the_page_says_so(client, monkeypatch):
+    monkeypatch.setattr(linking, "CognitoClient", _CognitoWithoutLinking)
+    admin = User.objects.create(username="admin", cognito_sub="admin", is_staff=True, is_superuser=True)
+    native = User.objects.create(username="n", cognito_sub="n", cognito_username="0c7e9f5a-0000", email="a@x.example")
+    google = User.objects.create(username="g", cognito_sub="g", cognito_username="Google_g-1", email="a@x.example")
+    client.force_login(admin)
+    with pytest.raises(LinkingUnavailable):
+        federated_user_link(federated=google, native=native)
+    response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk})
+    assert response.status_code == 503
+    assert b"Linking is not available on this Cognito" in response.content
