@@ -40,7 +40,7 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
             if response.status_code == 400 and code in {"invalid_grant", "invalid_request"}:
                 raise CognitoError("the sign-in code was refused", code=code) from exc
             raise CognitoUnavailable("the token endpoint failed", code=code) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:
             logger.warning("Token endpoint unreachable: %s", type(exc).__name__)
             raise CognitoUnavailable(f"the token endpoint is unreachable ({type(exc).__name__})") from exc
         except ValueError as exc:
@@ -52,16 +52,26 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
 
     @sensitive_variables("access_token", "id_token")
     def store_tokens(self, access_token, id_token):
-        """Keep the tokens, encrypted, until the session they belong to is recorded.
+        """Hand the tokens, encrypted, to accounts.sessions on the request.
 
-        The session key changes when the user is logged in, so the tokens wait
-        in the session and accounts.sessions moves them to the UserSession row.
+        Not in the session: logging a different user in empties it, and the
+        session key changes at login anyway. accounts.sessions.session_record
+        puts them on the UserSession row once the session is the user's.
         """
-        self.request.session[session_tokens.PENDING_KEY] = {
-            "refresh": session_tokens.encrypt(getattr(self, "refresh_token", "")),
-            "id": session_tokens.encrypt(id_token),
-            "access": session_tokens.encrypt(access_token),
-        }
+        setattr(
+            self.request,
+            session_tokens.REQUEST_ATTR,
+            {
+                "refresh": session_tokens.encrypt(getattr(self, "refresh_token", "")),
+                "id": session_tokens.encrypt(id_token),
+                "access": session_tokens.encrypt(access_token),
+            },
+        )
+
+    def get_user(self, user_id):
+        """Return the session's user, or None once the user is inactive (the library forgets to check)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
 
     def verify_token(self, token, **kwargs):
         """Verify the ID token: RS256, JWKS signature, iss, aud, token_use, expiry, nonce."""

@@ -3,6 +3,7 @@
 import re
 from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -71,6 +72,18 @@ def check_cognito_settings(app_configs, **kwargs):
         )
     if not getattr(settings, "OIDC_USE_PKCE", False) or not getattr(settings, "OIDC_USE_NONCE", True):
         errors.append(Error("OIDC_USE_PKCE and OIDC_USE_NONCE must both be on.", id="accounts.E008"))
+    for index, key in enumerate(settings.COGNITO_TOKEN_ENCRYPTION_KEYS):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"COGNITO_TOKEN_ENCRYPTION_KEYS[{index}] is not a Fernet key.",
+                    hint="Make one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'",
+                    id="accounts.E010",
+                )
+            )
     if not settings.COGNITO_TIMEOUT or settings.COGNITO_TIMEOUT <= 0:
         errors.append(Error("COGNITO_TIMEOUT must be a positive number of seconds.", id="accounts.E009"))
     return errors

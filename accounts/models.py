@@ -51,6 +51,8 @@ class UserSession(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now_add=True)
+    # When the Django session itself expires; later records are pruned.
+    expires_at = models.DateTimeField(null=True, blank=True)
     # Fernet tokens (accounts.session_tokens); never the plain JWTs.
     refresh_token = models.TextField(blank=True)
     id_token = models.TextField(blank=True)

@@ -47,7 +47,7 @@ def tokens_refresh(*, refresh_token):
             auth=_client_auth(),
             timeout=settings.COGNITO_TIMEOUT,
         )
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except requests.RequestException as exc:
         raise CognitoUnavailable(f"token endpoint unreachable ({type(exc).__name__})") from exc
     if response.status_code == 200:
         try:
@@ -70,7 +70,7 @@ def token_revoke(*, refresh_token):
             auth=_client_auth(),
             timeout=settings.COGNITO_TIMEOUT,
         )
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except requests.RequestException as exc:
         raise CognitoUnavailable(f"revocation endpoint unreachable ({type(exc).__name__})") from exc
     if response.status_code != 200:
         raise CognitoError(f"revocation endpoint answered HTTP {response.status_code}", code=error_code(response))

@@ -16,6 +16,7 @@ import jwt
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import oauth, session_tokens, tokens
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
@@ -28,8 +29,7 @@ RENEWED = "renewed"  # new tokens stored (by this request or a concurrent one)
 DEFERRED = "deferred"  # Cognito could not be reached; the session goes on within the grace limit
 ENDED = "ended"  # the session must end
 
-# How long a renewal may hold its lease, and how often a waiting request looks.
-LEASE_SECONDS = 15
+# How often a request waiting for another's renewal looks again.
 WAIT_STEP_SECONDS = 0.05
 # After a failed attempt, wait this long before asking Cognito again.
 RETRY_SECONDS = 30
@@ -58,29 +58,47 @@ def is_due(record, now=None):
     return bool(record.refresh_token) and (record.next_check_at is None or now >= record.next_check_at)
 
 
+def lease_seconds():
+    """Return how long a renewal may take: the refresh call and a JWKS fetch, each connect plus read."""
+    return 4 * settings.COGNITO_TIMEOUT + 5
+
+
 def session_renew(*, record, user, force=False):
     """Renew ``record``'s tokens if due (or ``force``); return FRESH, RENEWED, DEFERRED or ENDED.
 
     Only one request renews a session at a time: it takes a lease on the row
-    with a conditional UPDATE, which works across processes. A request that
-    finds the lease taken waits for the holder and uses its result, so the
-    refresh token is spent once and a rotated one is never lost. The database
-    is the only side written; Cognito is only read.
+    with a conditional UPDATE, which works across processes, then reads the
+    row again, since another request may have renewed it since this one read
+    it. A request that finds the lease taken waits for the holder and uses its
+    result, so the refresh token is spent once and a rotated one is never
+    lost. On ENDED the row is deleted before the lease is let go, so waiting
+    requests end too. The database is the only side written; Cognito is only read.
     """
     now = timezone.now()
     if not record.refresh_token or (not force and not is_due(record, now)):
         return FRESH
+    mine = now + timedelta(seconds=lease_seconds())
     lease = UserSession.objects.filter(pk=record.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    if not lease.update(lease_until=now + timedelta(seconds=LEASE_SECONDS)):
+    if not lease.update(lease_until=mine):
         return _wait_for_other_renewal(record)
     try:
-        return _renew(record, user, now)
+        try:
+            record.refresh_from_db()
+        except UserSession.DoesNotExist:
+            return ENDED
+        if not force and not is_due(record, now):
+            return RENEWED  # by a request that held the lease before this one
+        result = _renew(record, user, now)
+        if result == ENDED:
+            UserSession.objects.filter(pk=record.pk).delete()
+        return result
     finally:
-        UserSession.objects.filter(pk=record.pk).update(lease_until=None)
+        # Let go of this request's lease only, never one another request has taken since.
+        UserSession.objects.filter(pk=record.pk, lease_until=mine).update(lease_until=None)
 
 
 def _wait_for_other_renewal(record):
-    deadline = time.monotonic() + LEASE_SECONDS
+    deadline = time.monotonic() + lease_seconds()
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP_SECONDS)
         try:
@@ -92,6 +110,7 @@ def _wait_for_other_renewal(record):
     return DEFERRED
 
 
+@sensitive_variables("refresh_token", "answer", "new_refresh")
 def _renew(record, user, now):
     refresh_token = session_tokens.decrypt(record.refresh_token)
     if not refresh_token:
@@ -127,19 +146,16 @@ def _renew(record, user, now):
     record.unreachable_since = None
     for field, value in schedule_after_success(access_token=answer["access_token"], now=now).items():
         setattr(record, field, value)
-    record.save(
-        update_fields=[
-            "id_token",
-            "access_token",
-            "refresh_token",
-            "renewed_at",
-            "unreachable_since",
-            "access_expires_at",
-            "next_check_at",
-        ]
-    )
+    fields = ["id_token", "access_token", "refresh_token", "renewed_at", "unreachable_since"]
+    if not _write(record, [*fields, "access_expires_at", "next_check_at"]):
+        return ENDED
     logger.info("Renewed the tokens of a session of user %s", user.cognito_sub)
     return RENEWED
+
+
+def _write(record, fields):
+    """Write ``fields`` of ``record`` unless the session was ended meanwhile; return whether it still exists."""
+    return bool(UserSession.objects.filter(pk=record.pk).update(**{f: getattr(record, f) for f in fields}))
 
 
 def _unreachable(record, user, now, exc):
@@ -150,5 +166,4 @@ def _unreachable(record, user, now, exc):
     logger.warning("Could not renew a session of user %s, keeping it for now: %s", user.cognito_sub, exc)
     record.unreachable_since = since
     record.next_check_at = now + timedelta(seconds=min(RETRY_SECONDS, settings.COGNITO_SESSION_CHECK_SECONDS))
-    record.save(update_fields=["unreachable_since", "next_check_at"])
-    return DEFERRED
+    return DEFERRED if _write(record, ["unreachable_since", "next_check_at"]) else ENDED

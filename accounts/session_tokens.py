@@ -18,8 +18,9 @@ from django.views.decorators.debug import sensitive_variables
 
 logger = logging.getLogger(__name__)
 
-#: Where the backend leaves a sign-in's encrypted tokens until the session is recorded.
-PENDING_KEY = "cognito_pending_tokens"
+#: The request attribute on which a sign-in hands its encrypted tokens to
+#: accounts.sessions; never the session, which logging a different user in empties.
+REQUEST_ATTR = "cognito_tokens"
 
 
 def derived_key(secret_key):
@@ -28,9 +29,19 @@ def derived_key(secret_key):
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
 
 
+def encryption_keys():
+    """Return the Fernet keys, the encrypting one first.
+
+    Keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS always decrypt too,
+    so setting COGNITO_TOKEN_ENCRYPTION_KEYS for the first time, or rotating
+    the secret key the Django way, signs nobody out.
+    """
+    derived = [derived_key(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+    return [*settings.COGNITO_TOKEN_ENCRYPTION_KEYS, *derived]
+
+
 def _fernet():
-    keys = settings.COGNITO_TOKEN_ENCRYPTION_KEYS or [derived_key(settings.SECRET_KEY)]
-    return MultiFernet([Fernet(key) for key in keys])
+    return MultiFernet([Fernet(key) for key in encryption_keys()])
 
 
 @sensitive_variables("token")

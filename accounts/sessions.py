@@ -1,17 +1,25 @@
-"""Keep a per-user record of Django sessions, and end them on demand."""
+"""Keep a per-user record of Django sessions with their Cognito tokens; sign sessions out."""
 
 import logging
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from . import renewal, session_tokens
+from . import oauth, renewal, session_tokens
+from .cognito import CognitoClient
+from .exceptions import CognitoError
 from .models import UserSession
 
 logger = logging.getLogger(__name__)
+
+#: The session remembers its record's id, because Django may give the session a
+#: new key (at login, or after checking it against SECRET_KEY_FALLBACKS).
+RECORD_ID_KEY = "cognito_session_record"
 
 
 def _session_store():
@@ -20,34 +28,119 @@ def _session_store():
 
 @receiver(user_logged_in)
 def _record_session(sender, request, user, **kwargs):
-    """Record the new session, with the tokens the backend left in it."""
-    if request is None or not hasattr(request, "session"):
-        return
+    if request is not None and hasattr(request, "session"):
+        session_record(request=request, user=user)
+
+
+@receiver(user_logged_out)
+def _forget_session(sender, request, user, **kwargs):
+    if request is not None and getattr(request, "session", None) is not None:
+        record_id = request.session.get(RECORD_ID_KEY)
+        if record_id is not None:
+            UserSession.objects.filter(pk=record_id).delete()
+
+
+def session_record(*, request, user):
+    """Record the request's session for ``user``, with the tokens the sign-in left on the request.
+
+    Called when Django logs the user in, and by the callback when the same
+    user signs in again in a session that is already theirs (Django then skips
+    the login): the new tokens replace the old, whose refresh token is revoked.
+    Only the database is written, then Cognito (the revocation); a failed
+    revocation is logged and changes nothing here.
+    """
     if request.session.session_key is None:
         request.session.save()
-    tokens = request.session.pop(session_tokens.PENDING_KEY, None) or {}
-    defaults = {"user": user, "user_agent": request.headers.get("User-Agent", "")[:300]}
+    tokens = getattr(request, session_tokens.REQUEST_ATTR, None) or {}
+    if hasattr(request, session_tokens.REQUEST_ATTR):
+        delattr(request, session_tokens.REQUEST_ATTR)
+    now = timezone.now()
+    defaults = {
+        "user": user,
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "expires_at": request.session.get_expiry_date(),
+    }
     if tokens:
         defaults.update(
             refresh_token=tokens["refresh"],
             id_token=tokens["id"],
             access_token=tokens["access"],
-            renewed_at=timezone.now(),
-            **renewal.schedule_after_success(access_token=session_tokens.decrypt(tokens["access"])),
+            renewed_at=now,
+            unreachable_since=None,
+            **renewal.schedule_after_success(access_token=session_tokens.decrypt(tokens["access"]), now=now),
         )
-    UserSession.objects.update_or_create(session_key=request.session.session_key, defaults=defaults)
-
-
-@receiver(user_logged_out)
-def _forget_session(sender, request, user, **kwargs):
-    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
-        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    previous = UserSession.objects.filter(session_key=request.session.session_key).first()
+    record, _ = UserSession.objects.update_or_create(session_key=request.session.session_key, defaults=defaults)
+    request.session[RECORD_ID_KEY] = record.pk
+    if tokens and previous is not None and previous.refresh_token != tokens["refresh"]:
+        session_revoke(record=previous)
+    # Records of sessions that expired on their own are pruned as their owner comes back.
+    UserSession.objects.filter(user=user, expires_at__lt=now).delete()
 
 
 def current_session(request):
     """Return the UserSession of this request, or None."""
-    key = request.session.session_key
-    return UserSession.objects.filter(session_key=key).first() if key else None
+    record_id, key = request.session.get(RECORD_ID_KEY), request.session.session_key
+    record = UserSession.objects.filter(pk=record_id).first() if record_id is not None and key else None
+    if record is not None and record.session_key != key:
+        # Django gave the session a new key; follow it, so the session can still be ended.
+        UserSession.objects.filter(pk=record.pk).update(session_key=key)
+        record.session_key = key
+    return record
+
+
+def session_revoke(*, record):
+    """Revoke the record's refresh token at Cognito, and with it the tokens issued from it.
+
+    A failure is logged and otherwise ignored: revocation must never keep
+    anyone signed in.
+    """
+    refresh_token = session_tokens.decrypt(record.refresh_token)
+    if not refresh_token:
+        return
+    try:
+        oauth.token_revoke(refresh_token=refresh_token)
+    except CognitoError as exc:
+        logger.warning("Could not revoke a refresh token of user %s: %s", record.user.cognito_sub, exc)
+
+
+def session_sign_out(*, request):
+    """Revoke this session's refresh token, then end the Django session.
+
+    Cognito is called first; its failure does not stop the local sign-out.
+    """
+    record = current_session(request)
+    if record is not None:
+        session_revoke(record=record)
+    auth.logout(request)
+
+
+@sensitive_variables("access_token")
+def user_global_sign_out(*, request):
+    """Sign the request's user out of Cognito everywhere, then end all their sessions here.
+
+    Cognito is called first (GlobalSignOut with the session's access token,
+    renewed first if it has expired). Return False when Cognito could not be
+    told; every session on this site ends either way.
+    """
+    user = request.user
+    record = current_session(request)
+    if record is not None and record.access_expires_at and record.access_expires_at <= timezone.now():
+        # GlobalSignOut needs a live access token.
+        renewal.session_renew(record=record, user=user, force=True)
+        record = current_session(request)
+    access_token = session_tokens.decrypt(record.access_token) if record else ""
+    told_cognito = True
+    try:
+        if not access_token:
+            raise CognitoError("no access token in this session")
+        CognitoClient().global_sign_out(access_token)
+    except CognitoError as exc:
+        logger.warning("GlobalSignOut failed for user %s: %s", user.cognito_sub, exc)
+        told_cognito = False
+    user_sessions_end(user=user)
+    auth.logout(request)
+    return told_cognito
 
 
 def user_sessions_end(*, user, keep_session_key=None, only_session_key=None):

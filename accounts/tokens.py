@@ -61,6 +61,8 @@ class JWKSCache:
             response = requests.get(jwks_url, timeout=settings.COGNITO_TIMEOUT)
             response.raise_for_status()
             document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("the JWKS is not a JSON object")
         except (requests.RequestException, ValueError) as exc:
             raise CognitoUnavailable(f"could not fetch the JWKS: {type(exc).__name__}") from exc
         keys = {}
@@ -128,6 +130,7 @@ def verify_token(token, *, token_use, nonce=None):
     client_claim = "aud" if token_use == "id" else "client_id"
     if claims.get(client_claim) != settings.COGNITO_CLIENT_ID:
         raise InvalidToken(f"{client_claim} is not this site's app client")
-    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+    # Compared as bytes: compare_digest refuses non-ASCII str, which a forged claim could carry.
+    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
         raise InvalidToken("nonce does not match the one sent with the sign-in request")
     return claims

@@ -4,23 +4,22 @@ from urllib.parse import urlencode
 
 import jwt
 from django.conf import settings
-from django.contrib import auth, messages
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from . import federation, oauth, renewal, session_tokens
-from .cognito import CognitoClient
+from . import federation, session_tokens, sessions
 from .endpoints import cognito_endpoints
 from .exceptions import CognitoError, CognitoUnavailable
 from .models import UserSession
 from .oidc import oidc_setting
-from .sessions import current_session, user_sessions_end
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +63,10 @@ def _safe_next(request, *, default):
     return default
 
 
+@never_cache
 @login_required
 def account(request):
-    record = current_session(request)
+    record = sessions.current_session(request)
     id_token = session_tokens.decrypt(record.id_token) if record else ""
     claims = _claims(id_token)
     provider = federation.sign_in_provider(claims, request.session.get(SIGN_IN_PROVIDER_KEY, ""))
@@ -75,7 +75,7 @@ def account(request):
         "accounts/account.html",
         {
             "session_record": record,
-            "sessions": request.user.site_sessions.all(),
+            "sessions": request.user.site_sessions.filter(expires_at__gt=timezone.now()),
             "id_token_claims": _decoded_payload(id_token),
             "access_token_claims": _decoded_payload(session_tokens.decrypt(record.access_token) if record else ""),
             "sign_in_provider": federation.provider_label(provider),
@@ -87,17 +87,11 @@ def account(request):
 
 @require_POST
 def sign_out(request):
-    """End the Django session, revoke its refresh token, and end the hosted-UI session at Cognito's /logout.
-
-    A failure to revoke is logged and does not stop the sign-out.
-    """
+    """Revoke the refresh token, end the Django session, then end the hosted-UI session at Cognito's /logout."""
     if not request.user.is_authenticated:
         return redirect("home")
-    record = current_session(request)
-    if record is not None:
-        _revoke(record)
     logout_url = cognito_logout_url(request)
-    auth.logout(request)
+    sessions.session_sign_out(request=request)
     return redirect(logout_url)
 
 
@@ -105,49 +99,26 @@ def sign_out(request):
 @require_POST
 def sign_out_everywhere(request):
     """Sign the user out of Cognito everywhere (GlobalSignOut), then end every session here."""
-    record = current_session(request)
-    access_token = session_tokens.decrypt(record.access_token) if record else ""
-    if record is not None and record.access_expires_at and record.access_expires_at <= timezone.now():
-        # GlobalSignOut needs a live access token: renew first.
-        renewal.session_renew(record=record, user=request.user, force=True)
-        access_token = session_tokens.decrypt(record.access_token)
-    try:
-        if not access_token:
-            raise CognitoError("no access token in this session")
-        CognitoClient().global_sign_out(access_token)
-    except CognitoError as exc:
-        logger.warning("GlobalSignOut failed for user %s: %s", request.user.cognito_sub, exc)
+    logout_url = cognito_logout_url(request)
+    if not sessions.user_global_sign_out(request=request):
         messages.warning(
             request,
             "Cognito could not be told to sign you out everywhere; you are signed out of this site on every device.",
         )
-    user_sessions_end(user=request.user)
-    logout_url = cognito_logout_url(request)
-    auth.logout(request)
     return redirect(logout_url)
 
 
 @login_required
 @require_POST
 def session_end(request, pk):
-    """End one of the user's own sessions on this site (revoking its refresh token)."""
+    """End one of the user's own sessions on this site, revoking its refresh token."""
     record = get_object_or_404(UserSession, pk=pk, user=request.user)
     if record.session_key == request.session.session_key:
         return sign_out(request)
-    _revoke(record)
-    user_sessions_end(user=request.user, only_session_key=record.session_key)
+    sessions.session_revoke(record=record)
+    sessions.user_sessions_end(user=request.user, only_session_key=record.session_key)
     messages.success(request, "That session has ended.")
     return redirect("account")
-
-
-def _revoke(record):
-    refresh_token = session_tokens.decrypt(record.refresh_token)
-    if not refresh_token:
-        return
-    try:
-        oauth.token_revoke(refresh_token=refresh_token)
-    except CognitoError as exc:
-        logger.warning("Could not revoke a refresh token of user %s: %s", record.user.cognito_sub, exc)
 
 
 def _claims(token):
@@ -197,7 +168,11 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
         error = request.GET.get("error")
         if error:
             logger.info("Cognito returned error=%s to the callback", error[:64])
-            super().get(request)  # forgets the state and signs out, as the library does
+            # Spend the state so it cannot be replayed. Unlike the library, do not
+            # sign anyone out: a cross-site link to this URL must not end a session.
+            states = request.session.get("oidc_states", {})
+            if states.pop(request.GET.get("state", ""), None) is not None:
+                request.session["oidc_states"] = states
             return _sign_in_problem(
                 request,
                 title="Sign-in did not complete",
@@ -217,6 +192,26 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
             # The reason was logged where it was found; the token never is.
             logger.info("Sign-in failed: %s", type(exc).__name__)
             return self.login_failure()
+
+    @property
+    def success_url(self):
+        url = super().success_url
+        # Never send a fresh sign-in back into the sign-in machinery itself.
+        return resolve_url(settings.LOGIN_REDIRECT_URL) if url.startswith("/oidc/") else url
+
+    def login_success(self):
+        request = self.request
+        if request.user.is_authenticated and request.user != self.user:
+            # Someone else was signed in in this browser: end their session
+            # properly (revoking its refresh token), keeping where to go next.
+            next_url = request.session.get("oidc_login_next")
+            sessions.session_sign_out(request=request)
+            request.session["oidc_login_next"] = next_url
+        response = super().login_success()
+        if getattr(request, session_tokens.REQUEST_ATTR, None):
+            # The same user signed in again: Django skipped the login, so record the new tokens here.
+            sessions.session_record(request=request, user=self.user)
+        return response
 
     def login_failure(self):
         return _sign_in_problem(

@@ -5,9 +5,9 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# local.py (and production.py when asked) read .env before importing this file;
+# the test settings never do, so a developer's .env cannot change the tests.
 env = environ.Env()
-# Values already in the environment win over the .env file.
-env.read_env(BASE_DIR / ".env")
 
 # ------------------------------------------------------------------------------
 # Django core
@@ -153,6 +153,9 @@ OIDC_STORE_ACCESS_TOKEN = False
 OIDC_STORE_ID_TOKEN = False
 OIDC_AUTHENTICATE_CLASS = "accounts.views.CognitoAuthenticateView"
 OIDC_CALLBACK_CLASS = "accounts.views.CognitoCallbackView"
+
+# Error reports hide every variable that looks like a token or a secret.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.CognitoExceptionReporterFilter"
 
 # ------------------------------------------------------------------------------
 # Logging: tokens and secrets are never logged; users are named by sub.

@@ -1,5 +1,14 @@
 """Settings for a deployed site talking to a real Cognito user pool."""
 
+import os
+from pathlib import Path
+
+import environ
+
+# Set DJANGO_READ_DOT_ENV_FILE=true to read .env too; the environment wins over it.
+if os.environ.get("DJANGO_READ_DOT_ENV_FILE", "").lower() in {"1", "true", "yes"}:
+    environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / ".env")
+
 from .base import *  # noqa: F403
 from .base import env
 

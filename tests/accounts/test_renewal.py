@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -278,10 +279,25 @@ def test_cognito_unreachable_keeps_the_session_within_the_grace_limit(client, fa
     assert "_auth_user_id" not in client.session
 
 
-def test_a_session_with_an_unreadable_refresh_token_ends(client, fake_cognito, settings):
-    """Changing the encryption key without keeping the old one ends existing sessions at their next check."""
+def test_new_keys_keep_sessions_that_old_keys_encrypted(client, fake_cognito, settings):
+    """A first COGNITO_TOKEN_ENCRYPTION_KEYS, or a SECRET_KEY rotated with SECRET_KEY_FALLBACKS, signs nobody out."""
     fake_sign_in(client, fake_cognito)
-    settings.COGNITO_TOKEN_ENCRYPTION_KEYS = [session_tokens.derived_key("a-new-secret").decode()]
+    settings.COGNITO_TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key"
+    make_due(client)
+    assert client.get(reverse("account")).status_code == 200
+    assert fake_cognito.grants["refresh_token"] == 1
+    # Renewed tokens are encrypted with the new first key.
+    stored = record_of(client).id_token
+    assert Fernet(settings.COGNITO_TOKEN_ENCRYPTION_KEYS[0]).decrypt(stored.encode())
+
+
+def test_a_session_with_an_unreadable_refresh_token_ends(client, fake_cognito, settings):
+    """Dropping the key that encrypted a session ends it at its next check, without asking Cognito."""
+    settings.COGNITO_TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    fake_sign_in(client, fake_cognito)
+    settings.COGNITO_TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     make_due(client)
     response = client.get("/", follow=True)
     assert SESSION_ENDED.encode() in response.content
