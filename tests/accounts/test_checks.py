@@ -63,3 +63,8 @@ def test_cookie_sessions_fail(aws):
 def test_pkce_off_fails(aws):
     aws.OIDC_USE_PKCE = False
     assert ids() == ["accounts.E008"]
+
+
+def test_a_malformed_encryption_key_fails(aws):
+    aws.COGNITO_TOKEN_ENCRYPTION_KEYS = ["not-a-fernet-key"]
+    assert ids() == ["accounts.E010"]

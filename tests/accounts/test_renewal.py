@@ -324,3 +324,102 @@ def test_the_refresh_token_never_reaches_a_page_a_cookie_or_a_log(client, fake_c
         assert refresh_token not in cookies
         assert refresh_token not in caplog.text
     assert "Renewed the tokens" in caplog.text  # the logs were captured
+
+
+def test_a_stale_request_does_not_spend_a_rotated_refresh_token_again(client, fake_cognito):
+    """A request that read the session before another renewed it must not renew with the spent token."""
+    fake_cognito.rotate = True
+    fake_sign_in(client, fake_cognito)
+    make_due(client)
+    user = User.objects.get()
+    first, stale = record_of(client), record_of(client)  # both read while the session was due
+
+    assert renewal.session_renew(record=first, user=user) == renewal.RENEWED
+    assert renewal.session_renew(record=stale, user=user) == renewal.RENEWED
+    assert fake_cognito.grants["refresh_token"] == 1
+    assert client.get(reverse("account")).status_code == 200
+
+
+def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
+    """Sign-out in another tab while a renewal is in flight: no 500, the renewal reports ENDED."""
+    fake_cognito.refresh_delay = 0.5
+    fake_sign_in(client, fake_cognito)
+    make_due(client)
+    record, user = record_of(client), User.objects.get()
+    result = []
+    thread = threading.Thread(
+        target=lambda: (result.append(renewal.session_renew(record=record, user=user)), connection.close())
+    )
+    thread.start()
+    time.sleep(0.2)
+    UserSession.objects.filter(pk=record.pk).delete()
+    thread.join()
+    assert result == [renewal.ENDED]
+
+
+def test_fresh_requests_make_no_outbound_call_at_all(client, cognito, demo, monkeypatch):
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    calls = []
+    real_request = requests.Session.request
+    monkeypatch.setattr(
+        requests.Session,
+        "request",
+        lambda self, method, url, *a, **kw: calls.append(url) or real_request(self, method, url, *a, **kw),
+    )
+    monkeypatch.setattr(cognito.__class__, "_call", lambda self, operation, **kw: calls.append(operation))
+    for path in ["/", reverse("account"), "/", reverse("account")]:
+        assert client.get(path).status_code == 200
+    assert calls == []
+
+
+def test_an_inactive_django_user_loses_the_session(client, cognito, demo):
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    User.objects.filter(email="member@example.com").update(is_active=False)
+    assert client.get(reverse("account")).status_code == 302
+
+
+def test_expired_session_records_are_not_listed_and_are_pruned_at_sign_in(client, cognito, demo):
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    user = User.objects.get(email="member@example.com")
+    UserSession.objects.create(
+        user=user, session_key="long-gone", user_agent="Old phone", expires_at=timezone.now() - timedelta(days=1)
+    )
+    assert b"Old phone" not in client.get(reverse("account")).content
+    hosted_ui_sign_in(Client(), "member@example.com", demo["password"])
+    assert not UserSession.objects.filter(session_key="long-gone").exists()
+
+
+# -- several people, one browser ---------------------------------------------------------------
+
+
+def test_another_user_signing_in_in_the_same_browser_gets_their_own_tokens(client, fake_cognito):
+    """The first user's session ends properly: its refresh token is revoked and its record goes."""
+    first_token = fake_sign_in(client, fake_cognito)
+    first = record_of(client)
+
+    params = parse_qs(urlparse(start_sign_in(client, "/account/")).query)
+    other_sub = "99999999-2222-3333-4444-555555555555"
+    fake_cognito.issue(
+        fake_cognito.keys[0].sign(fakes.id_claims(nonce=params["nonce"][0], sub=other_sub, email="sam@example.com")),
+        fake_cognito.keys[0].sign(fakes.access_claims(sub=other_sub)),
+    )
+    response = client.get(reverse("oidc_authentication_callback"), {"code": "c", "state": params["state"][0]})
+
+    assert response["Location"] == "/account/"
+    second = record_of(client)
+    assert second.user.email == "sam@example.com"
+    assert session_tokens.decrypt(second.refresh_token)
+    assert not UserSession.objects.filter(pk=first.pk).exists()
+    assert fake_cognito.refresh(first_token)[0] == 400  # revoked
+    make_due(client)
+    assert client.get(reverse("account")).status_code == 200
+    assert fake_cognito.grants["refresh_token"] == 1  # the second user's session does renew
+
+
+def test_the_same_user_signing_in_again_replaces_the_tokens(client, fake_cognito):
+    old = fake_sign_in(client, fake_cognito)
+    new = fake_sign_in(client, fake_cognito)
+    assert new != old
+    assert UserSession.objects.count() == 1
+    assert session_tokens.decrypt(record_of(client).refresh_token) == new
+    assert fake_cognito.refresh(old)[0] == 400  # the replaced token was revoked

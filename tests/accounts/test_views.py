@@ -196,3 +196,19 @@ def test_anonymous_admin_is_sent_to_cognito_sign_in(client):
 def test_admin_login_ignores_an_offsite_next(client):
     response = client.get("/admin/login/", {"next": "https://evil.example/"})
     assert parse_qs(urlparse(response["Location"]).query)["next"] == ["/admin/"]
+
+
+def test_a_cognito_error_link_does_not_sign_anyone_out(client, cognito, demo):
+    """A cross-site link to the callback with error= must not end the visitor's session."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    response = client.get(reverse("oidc_authentication_callback"), {"error": "access_denied", "state": "x"})
+    assert response.status_code == 400
+    assert client.get(reverse("account")).status_code == 200
+
+
+def test_a_fresh_sign_in_never_returns_into_the_callback(client, cognito, demo):
+    response = hosted_ui_sign_in(
+        client, "member@example.com", demo["password"], next_url="/oidc/callback/?error=access_denied"
+    )
+    assert response["Location"] == "/"
+    assert client.get(reverse("account")).status_code == 200
