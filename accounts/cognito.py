@@ -269,9 +269,7 @@ class CognitoClient:
     # -- groups ----------------------------------------------------------------
 
     def list_groups(self, pool_id):
-        return [
-            _group(g) for g in self._paginate("list_groups", "Groups", UserPoolId=pool_id)
-        ]
+        return [_group(g) for g in self._paginate("list_groups", "Groups", UserPoolId=pool_id)]
 
     def create_group(self, pool_id, name, *, description="", precedence=None):
         kwargs = {"UserPoolId": pool_id, "GroupName": name, "Description": description}
@@ -345,6 +343,9 @@ class CognitoClient:
                 for a in pool.get("SchemaAttributes", [])
             ),
         )
+
+    def estimated_users(self, pool_id):
+        return self._call("describe_user_pool", UserPoolId=pool_id)["UserPool"].get("EstimatedNumberOfUsers", 0)
 
     def list_users_page(self, pool_id, *, filter_expression="", token="", limit=60):
         # Cognito rejects Limit > 60 but emulators do not: never ask for more.
