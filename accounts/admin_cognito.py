@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -167,7 +168,7 @@ class PoolUserAdmin(CognitoModelAdmin):
 
     # -- add -------------------------------------------------------------------
 
-    @sensitive_post_parameters("temporary_password")
+    @method_decorator(sensitive_post_parameters("temporary_password"))
     def add_view(self, request, form_url="", extra_context=None):
         self._require(request, "add")
         try:
@@ -236,7 +237,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             password_form=forms.SetPasswordForm(),
         )
 
-    @sensitive_post_parameters("password")
+    @method_decorator(sensitive_post_parameters("password"))
     def action_view(self, request, object_id, action):
         """Run one action on one user (POST only); delete and forms go through the bulk pages."""
         if action == "resend_invitation":
@@ -259,7 +260,7 @@ class PoolUserAdmin(CognitoModelAdmin):
 
     # -- actions on a selection -----------------------------------------------
 
-    @sensitive_post_parameters("password")
+    @method_decorator(sensitive_post_parameters("password"))
     def bulk_view(self, request, usernames=None, action=None):
         """Confirm (when the action needs input) and run an action on the selected users; report per user."""
         if request.method != "POST":

@@ -24,7 +24,14 @@ from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from .cognito import CognitoClient
-from .exceptions import CognitoError, CognitoUnavailable, InvalidParameter, InvalidPassword, TooManyRequests
+from .exceptions import (
+    CognitoError,
+    CognitoUnavailable,
+    InvalidParameter,
+    InvalidPassword,
+    TooManyRequests,
+    UnsupportedState,
+)
 from .groups import apply_group_claims
 from .models import CognitoGroup, CognitoUser
 from .sessions import user_sessions_end
@@ -425,8 +432,18 @@ def user_group_remove(*, actor, username, group):
 
 
 def user_invitation_resend(*, actor, username):
-    """Resend the invitation with a new temporary password (AdminCreateUser, MessageAction=RESEND)."""
-    _cognito().resend_invitation(_pool(), username)
+    """Resend the invitation with a new temporary password (AdminCreateUser, MessageAction=RESEND).
+
+    Only users who never signed in (FORCE_CHANGE_PASSWORD) are invited again:
+    Cognito refuses RESEND for others, and some emulators reset them instead.
+    In an email-as-username pool RESEND must name the user by email, so the
+    user is read first (AdminGetUser).
+    """
+    cognito = _cognito()
+    user = cognito.get_user(_pool(), username)
+    if user.status != "FORCE_CHANGE_PASSWORD":
+        raise UnsupportedState("Only users who have not signed in yet can be invited again.", code="local")
+    cognito.resend_invitation(_pool(), user.attributes.get("email") or user.username)
     _user_log(actor, username, "Invitation sent again.")
 
 
