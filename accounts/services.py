@@ -284,12 +284,13 @@ def _user_log(actor, username, message, flag=CHANGE, label=None):
     _log(actor=actor, model=CognitoUser, object_id=username, label=label, flag=flag, message=message)
 
 
-def _site_user_lock(username, *, active):
-    """End the linked Django user's sessions and set its active flag; return the user or None."""
+def _site_user_update(username, *, active, end_sessions=True):
+    """End the linked Django user's sessions and set its active flag (None: leave it); return the user or None."""
     linked = linked_users(usernames=[username]).get(username)
     if linked is None:
         return None
-    user_sessions_end(user=linked)
+    if end_sessions:
+        user_sessions_end(user=linked)
     if active is not None and linked.is_active != active:
         linked.is_active = active
         linked.save(update_fields=["is_active"])
@@ -371,17 +372,14 @@ def user_attributes_update(*, actor, username, attributes, mark_email_verified=F
 def user_disable(*, actor, username):
     """Disable the user in Cognito, then end their site sessions and mark the linked Django user inactive."""
     _cognito().disable_user(_pool(), username)
-    _site_user_lock(username, active=False)
+    _site_user_update(username, active=False)
     _user_log(actor, username, "Disabled; site sessions ended.")
 
 
 def user_enable(*, actor, username):
     """Enable the user in Cognito, then mark the linked Django user active again."""
     _cognito().enable_user(_pool(), username)
-    linked = linked_users(usernames=[username]).get(username)
-    if linked is not None and not linked.is_active:
-        linked.is_active = True
-        linked.save(update_fields=["is_active"])
+    _site_user_update(username, active=True, end_sessions=False)
     _user_log(actor, username, "Enabled.")
 
 
@@ -392,14 +390,14 @@ def user_delete(*, actor, username):
     """
     label = str(linked_users(usernames=[username]).get(username) or username)
     _cognito().delete_user(_pool(), username)
-    _site_user_lock(username, active=False)
+    _site_user_update(username, active=False)
     _user_log(actor, username, "Deleted from the pool; site sessions ended.", flag=DELETION, label=label)
 
 
 def user_sign_out_everywhere(*, actor, username):
     """Revoke the user's Cognito tokens (AdminUserGlobalSignOut), then end their sessions on this site."""
     _cognito().global_sign_out(_pool(), username)
-    _site_user_lock(username, active=None)
+    _site_user_update(username, active=None)
     _user_log(actor, username, "Signed out everywhere; site sessions ended.")
 
 
