@@ -101,8 +101,9 @@ class PoolUserAdmin(CognitoModelAdmin):
         query = services.UserQuery.from_params(request.GET)
         # Previous pages' tokens live in the session, keyed by the query, so the
         # URL stays short and "previous" costs one call like "next".
-        key = f"cognito_users_tokens:{urlencode(query.as_params())}"
-        tokens = request.session.get(key, [""])
+        key = urlencode(query.as_params())
+        remembered = request.session.get("cognito_users_pages", {})
+        tokens = remembered.get("tokens", [""]) if remembered.get("query") == key else [""]
         try:
             number = max(0, int(request.GET.get("p", 0)))
         except ValueError:
@@ -118,7 +119,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             del tokens[number + 1 :]
             if page.next_token:
                 tokens.append(page.next_token)
-            request.session[key] = tokens
+            request.session["cognito_users_pages"] = {"query": key, "tokens": tokens}
             linked = services.linked_users(usernames=[u.username for u in page.users])
             rows = [(user, linked.get(user.username)) for user in page.users]
         params = query.as_params()
@@ -202,7 +203,7 @@ class PoolUserAdmin(CognitoModelAdmin):
     # -- one user --------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._require(request, "view")
+        self._require(request, "change" if request.method == "POST" else "view")
         try:
             detail = services.user_detail(username=object_id)
             schema = services.pool_settings().attributes
@@ -211,21 +212,19 @@ class PoolUserAdmin(CognitoModelAdmin):
             return HttpResponseRedirect(self._changelist_url())
         data = request.POST if request.method == "POST" else None
         form = forms.AttributesForm(data, schema=schema, current=detail.user.attributes)
-        if data is not None:
-            self._require(request, "change")
-            if form.is_valid():
-                try:
-                    changed = services.user_attributes_update(
-                        actor=request.user,
-                        username=object_id,
-                        attributes=form.changed_attributes(),
-                        mark_email_verified=form.cleaned_data["mark_email_verified"],
-                    )
-                except CognitoError as exc:
-                    self._cognito_error(request, exc)
-                else:
-                    messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
-                    return HttpResponseRedirect(request.path)
+        if data is not None and form.is_valid():
+            try:
+                changed = services.user_attributes_update(
+                    actor=request.user,
+                    username=object_id,
+                    attributes=form.changed_attributes(),
+                    mark_email_verified=form.cleaned_data["mark_email_verified"],
+                )
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+                return HttpResponseRedirect(request.path)
         return self._render(
             request,
             "change_form.html",
@@ -263,6 +262,7 @@ class PoolUserAdmin(CognitoModelAdmin):
     @method_decorator(sensitive_post_parameters("password"))
     def bulk_view(self, request, usernames=None, action=None):
         """Confirm (when the action needs input) and run an action on the selected users; report per user."""
+        self._require(request, "view")
         if request.method != "POST":
             return HttpResponseRedirect(self._changelist_url())
         action = action or request.POST.get("action", "")
@@ -361,7 +361,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
         return self._render(request, "change_form.html", title="Add Cognito group", form=form, adding=True)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._require(request, "view")
+        self._require(request, "change" if request.method == "POST" else "view")
         try:
             group = services.group_get(name=object_id)
         except CognitoError as exc:
@@ -370,28 +370,26 @@ class PoolGroupAdmin(CognitoModelAdmin):
         initial = {"name": group.name, "description": group.description, "precedence": group.precedence}
         form = forms.GroupForm(request.POST or None, initial=initial)
         form.fields["name"].disabled = True
-        if request.method == "POST":
-            self._require(request, "change")
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    services.group_update(
-                        actor=request.user,
-                        name=group.name,
-                        description=data["description"],
-                        precedence=data["precedence"],
-                    )
-                except NotAvailable:
-                    messages.error(
-                        request,
-                        "Editing groups is not available on this Cognito stack (it has no UpdateGroup); "
-                        "nothing was changed.",
-                    )
-                except CognitoError as exc:
-                    self._cognito_error(request, exc)
-                else:
-                    messages.success(request, f"Saved group {group.name}.")
-                    return HttpResponseRedirect(self._changelist_url())
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.group_update(
+                    actor=request.user,
+                    name=group.name,
+                    description=data["description"],
+                    precedence=data["precedence"],
+                )
+            except NotAvailable:
+                messages.error(
+                    request,
+                    "Editing groups is not available on this Cognito stack (it has no UpdateGroup); "
+                    "nothing was changed.",
+                )
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Saved group {group.name}.")
+                return HttpResponseRedirect(self._changelist_url())
         return self._render(
             request,
             "change_form.html",

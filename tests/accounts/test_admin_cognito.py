@@ -308,6 +308,7 @@ EVERY_PAGE = [
     ("post", f"{USERS}admin@example.com/change/"),
     ("get", f"{USERS}admin@example.com/history/"),
     ("post", f"{USERS}bulk/"),
+    ("get", f"{USERS}member@example.com/action/disable/"),
     *[("post", f"{USERS}member@example.com/action/{name}/") for name in [*services.BULK_ACTIONS, "resend_invitation"]],
     ("get", GROUPS),
     ("get", f"{GROUPS}add/"),
@@ -341,6 +342,7 @@ def test_view_permission_reads_but_cannot_act(client, cognito, boto, provisioned
     assert page.status_code == 200
     assert "Disable" not in page.content.decode()
     assert client.post(f"{USERS}member@example.com/action/disable/").status_code == 403
+    assert client.post(f"{USERS}member@example.com/change/", {"given_name": "X"}).status_code == 403
     assert client.post(f"{USERS}bulk/", {"action": "delete", "username": ["member@example.com"]}).status_code == 403
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username="member@example.com")["Enabled"] is True
 
