@@ -20,13 +20,20 @@ from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import forms, services
-from .exceptions import CognitoError, NotAvailable
+from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
 from .models import CognitoGroup, CognitoUser
 
 logger = logging.getLogger(__name__)
 
 # Actions that need more input than a selection (a group, a password, a confirmation).
 NEEDS_FORM = {"group_add", "group_remove", "set_password", "delete"}
+
+
+def _cell(value):
+    """Defuse a spreadsheet formula in a user-controlled value (CSV injection); keep E.164 phone numbers."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not services.E164.match(value):
+        return "'" + value
+    return value
 
 
 class _EchoBuffer:
@@ -113,8 +120,16 @@ class PoolUserAdmin(CognitoModelAdmin):
         page, rows = None, []
         try:
             page = services.users_page(query=query, token=tokens[number])
-        except CognitoError as exc:
+        except CognitoUnavailable as exc:
             self._cognito_error(request, exc)
+        except CognitoError as exc:
+            if not number:
+                self._cognito_error(request, exc)
+            else:
+                # Cognito refuses a page token once the list changed under it (e.g. the
+                # next page's first user was deleted): start again from the first page.
+                messages.info(request, "The list changed since; here is the first page again.")
+                return HttpResponseRedirect(self._changelist_url(**query.as_params()))
         else:
             del tokens[number + 1 :]
             if page.next_token:
@@ -157,7 +172,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             yield writer.writerow([*columns, "status", "enabled", "created"])
             try:
                 for user in services.users_iter(query=query):
-                    values = [user.username] + [user.attributes.get(c, "") for c in columns[1:]]
+                    values = [user.username] + [_cell(user.attributes.get(c, "")) for c in columns[1:]]
                     yield writer.writerow([*values, user.status, user.enabled, user.created or ""])
             except CognitoError as exc:
                 # Headers are gone already: say so in the file rather than cut it silently.

@@ -366,3 +366,36 @@ def test_mutations_need_csrf(cognito, provisioned, boto, admin_user):
     client.force_login(admin_user)
     assert client.post(f"{USERS}{username}/action/disable/").status_code == 403
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is True
+
+
+def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(admin_client, cognito, provisioned, boto):
+    username, email = pool_user_create(boto, provisioned.pool_id, given_name="=HYPERLINK(1)")
+    boto.admin_update_user_attributes(
+        UserPoolId=provisioned.pool_id, Username=username, UserAttributes=[{"Name": "phone_number", "Value": "+4420"}]
+    )
+    response = admin_client.get(f"{USERS}export/", {"q": email})
+    row = b"".join(response.streaming_content).decode().splitlines()[1].split(",")
+    assert row[3] == "'=HYPERLINK(1)"
+    assert row[5] == "+4420"
+
+
+def test_a_stale_page_token_starts_again_from_the_first_page(admin_client, cognito):
+    """Faked with botocore's Stubber: Cognito refuses a token once the list changed; the local stack returns []."""
+    with Stubber(cognito._client) as stub:
+        stub.add_response("list_users", {"Users": [], "PaginationToken": "stale"})
+        stub.add_client_error("list_users", "InvalidParameterException", "Invalid pagination token", 400)
+        stub.add_response("list_users", {"Users": []})
+        first = admin_client.get(USERS)
+        response = admin_client.get(first.context["next_url"], follow=True)
+        stub.assert_no_pending_responses()
+    assert _messages(response) == ["The list changed since; here is the first page again."]
+    assert response.context["page_number"] == 1
+
+
+def test_throttled_list_is_a_message(admin_client, cognito):
+    """Faked with botocore's Stubber: the local stack never throttles."""
+    with Stubber(cognito._client) as stub:
+        stub.add_client_error("list_users", "TooManyRequestsException", "Rate exceeded", 400)
+        response = admin_client.get(USERS)
+    assert response.status_code == 200
+    assert _messages(response) == ["Cognito is throttling requests right now; try again in a moment."]

@@ -385,3 +385,28 @@ def test_resend_is_only_for_users_who_never_signed_in(cognito, provisioned, boto
     assert services.error_message(caught.value) == "Only users who have not signed in yet can be invited again."
     assert "AdminCreateUser" not in cognito_calls
     assert services.local_messages(to=email) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("UserNotFoundException", "That user is not in the pool (any more)."),
+        ("UsernameExistsException", "A user with that email address already exists."),
+        ("InvalidPasswordException", "The password does not meet the pool's password policy."),
+        ("LimitExceededException", "Cognito's limit for this was reached; try again later."),
+        ("TooManyRequestsException", "Cognito is throttling requests right now; try again in a moment."),
+        ("InvalidParameterException", "Cognito refused a value: Bad value"),
+        (
+            "InternalErrorException",
+            "Cognito could not be reached or failed; nothing was changed. Try again in a moment.",
+        ),
+    ],
+)
+def test_every_cognito_error_has_plain_words(cognito, provisioned, actor, code, expected):
+    """Faked with botocore's Stubber: the local stack cannot produce LimitExceeded, throttling or internal errors."""
+    with Stubber(cognito._client) as stub:
+        stub.add_client_error("admin_enable_user", code, "Bad value", 400)
+        with pytest.raises(services.CognitoError) as caught:
+            services.user_enable(actor=actor, username="someone")
+    assert services.error_message(caught.value) == expected
+    assert not LogEntry.objects.exists()
