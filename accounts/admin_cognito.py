@@ -7,9 +7,11 @@ write.
 """
 
 import csv
+import functools
 import logging
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
@@ -36,6 +38,20 @@ def _cell(value):
     return value
 
 
+def _user_page(username):
+    return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[quote(username)]))
+
+
+def _unquoting(view):
+    """Undo the admin's URL quoting of object ids (LogEntry links quote "_" and "/", as in Provider_123)."""
+
+    @functools.wraps(view)
+    def wrapper(request, object_id, **kwargs):
+        return view(request, unquote(object_id), **kwargs)
+
+    return wrapper
+
+
 class _EchoBuffer:
     def write(self, value):
         return value
@@ -44,8 +60,10 @@ class _EchoBuffer:
 class CognitoModelAdmin(admin.ModelAdmin):
     """Shared plumbing: wrapped URLs, permission guards, Cognito errors as messages."""
 
-    def _url(self, route, view, name):
+    def _url(self, route, view, name, *, unquoting=True):
         info = self.opts.app_label, self.opts.model_name
+        if "object_id" in route and unquoting:
+            view = _unquoting(view)
         return path(route, self.admin_site.admin_view(view), name=f"{info[0]}_{info[1]}_{name}")
 
     def _require(self, request, perm):
@@ -96,9 +114,9 @@ class PoolUserAdmin(CognitoModelAdmin):
             self._url("export/", self.export_view, "export"),
             self._url("bulk/", self.bulk_view, "bulk"),
             self._url("local-mail/", self.local_mail_view, "local_mail"),
-            self._url("<str:object_id>/history/", self.history_view, "history"),
-            self._url("<str:object_id>/action/<str:action>/", self.action_view, "action"),
-            self._url("<str:object_id>/change/", self.change_view, "change"),
+            self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
+            self._url("<path:object_id>/action/<str:action>/", self.action_view, "action"),
+            self._url("<path:object_id>/change/", self.change_view, "change"),
         ]
 
     # -- the changelist --------------------------------------------------------
@@ -212,7 +230,7 @@ class PoolUserAdmin(CognitoModelAdmin):
                 messages.success(request, f"Created {data['email']}; Cognito sent the invitation.")
                 for group, reason in result.groups_failed.items():
                     messages.warning(request, f"The user was created but not added to {group}: {reason}")
-                return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[result.user.username]))
+                return _user_page(result.user.username)
         return self._render(request, "add_form.html", title="Add Cognito user", form=form)
 
     # -- one user --------------------------------------------------------------
@@ -246,7 +264,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             title=f"Cognito user {detail.user.attributes.get('email') or detail.user.username}",
             detail=detail,
             form=form,
-            object_id=object_id,
+            quoted_id=quote(object_id),
             original=CognitoUser(pk=object_id),
             password_form=forms.SetPasswordForm(),
         )
@@ -263,14 +281,14 @@ class PoolUserAdmin(CognitoModelAdmin):
     def _resend(self, request, object_id):
         self._require(request, "change")
         if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[object_id]))
+            return _user_page(object_id)
         try:
             services.user_invitation_resend(actor=request.user, username=object_id)
         except CognitoError as exc:
             self._cognito_error(request, exc)
         else:
             messages.success(request, "The invitation was sent again with a new temporary password.")
-        return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[object_id]))
+        return _user_page(object_id)
 
     # -- actions on a selection -----------------------------------------------
 
@@ -321,7 +339,7 @@ class PoolUserAdmin(CognitoModelAdmin):
                 messages.success(request, f"{label}: done.")
             else:
                 messages.error(request, f"{label} failed: {result.failed[username]}")
-            return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[username]))
+            return _user_page(username)
         return self._render(request, "bulk_result.html", title=f"{label}: result", label=label, result=result)
 
     # -- local stack only ------------------------------------------------------
@@ -347,9 +365,9 @@ class PoolGroupAdmin(CognitoModelAdmin):
         return [
             self._url("", self.changelist_view, "changelist"),
             self._url("add/", self.add_view, "add"),
-            self._url("<str:object_id>/history/", self.history_view, "history"),
-            self._url("<str:object_id>/delete/", self.delete_view, "delete"),
-            self._url("<str:object_id>/change/", self.change_view, "change"),
+            self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
+            self._url("<path:object_id>/delete/", self.delete_view, "delete"),
+            self._url("<path:object_id>/change/", self.change_view, "change"),
         ]
 
     def changelist_view(self, request, extra_context=None):
@@ -412,7 +430,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
             form=form,
             group=group,
             original=CognitoGroup(pk=group.name),
-            object_id=group.name,
+            quoted_id=quote(group.name),
             users_url=self._users_url(group.name),
         )
 

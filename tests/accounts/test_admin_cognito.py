@@ -3,6 +3,7 @@
 import pytest
 from botocore.stub import Stubber
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import quote
 from django.test import Client
 from django.urls import reverse
 
@@ -399,3 +400,14 @@ def test_throttled_list_is_a_message(admin_client, cognito):
         response = admin_client.get(USERS)
     assert response.status_code == 200
     assert _messages(response) == ["Cognito is throttling requests right now; try again in a moment."]
+
+
+def test_names_with_slashes_and_underscores_work_from_the_admin_log_links(admin_client, cognito):
+    name = "team_" + unique_email("ops/x").split("@")[0]
+    _follow(admin_client, f"{GROUPS}add/", {"name": name})
+    # Django's admin quotes object ids in its links ("_" becomes "_5F", "/" becomes "_2F").
+    link = LogEntry.objects.get(object_id=name).get_admin_url()
+    assert "_5F" in link
+    assert admin_client.get(link).context["group"].name == name
+    _follow(admin_client, reverse("admin:accounts_cognitogroup_delete", args=[quote(name)]))
+    assert name not in {row.group.name for row in services.groups_list(with_members=False)}
