@@ -155,11 +155,12 @@ def users_page(*, query, token=""):
     enabled) goes to the server and the other filters are applied to the page,
     which may then hold fewer than 60 users while more pages follow.
     """
+    filter_expression = _server_filter(query)  # refuses a bad search before any call
     cognito = _cognito()
     if query.group:
         page = cognito.list_users_in_group_page(_pool(), query.group, token=token, limit=PAGE_SIZE)
     else:
-        page = cognito.list_users_page(_pool(), filter_expression=_server_filter(query), token=token, limit=PAGE_SIZE)
+        page = cognito.list_users_page(_pool(), filter_expression=filter_expression, token=token, limit=PAGE_SIZE)
     users = [u for u in page.users if _matches(u, query)]
     return type(page)(users=users, next_token=page.next_token)
 

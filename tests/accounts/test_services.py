@@ -47,6 +47,8 @@ def test_search_refuses_what_cognito_would(cognito_calls):
         services.search_filter(text="a" * 201)
     with pytest.raises(InvalidParameter):
         services.users_page(query=services.UserQuery(search="bad\x00"))
+    with pytest.raises(InvalidParameter):
+        services.users_page(query=services.UserQuery(search="x" * 201, group="staff"))
     assert cognito_calls == []
 
 
