@@ -4,11 +4,12 @@ import pytest
 from botocore.stub import Stubber
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from accounts import services
-from tests.conftest import free_port
+from tests.conftest import free_port, hosted_ui_sign_in
 from tests.factories import linked_user_create, pool_user_create, staff_user_create, unique_email
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +412,18 @@ def test_names_with_slashes_and_underscores_work_from_the_admin_log_links(admin_
     assert admin_client.get(link).context["group"].name == name
     _follow(admin_client, reverse("admin:accounts_cognitogroup_delete", args=[quote(name)]))
     assert name not in {row.group.name for row in services.groups_list(with_members=False)}
+
+
+def test_demo_staff_sees_the_pages_once_their_group_is_granted_the_permissions(client, cognito, demo):
+    hosted_ui_sign_in(client, "staff@example.com", demo["password"])
+    assert client.get(USERS).status_code == 403
+    staff = Group.objects.get(name="staff")
+    staff.permissions.set(Permission.objects.filter(codename__in=["view_cognitouser", "view_cognitogroup"]))
+    assert client.get(USERS).status_code == 200
+    assert client.get(GROUPS).status_code == 200
+    assert client.post(f"{USERS}member@example.com/action/disable/").status_code == 403
+
+
+def test_local_mail_page_is_not_there_on_aws(admin_client, cognito, settings):
+    settings.COGNITO_ENDPOINT_URL = ""
+    assert admin_client.get(f"{USERS}local-mail/").status_code == 404

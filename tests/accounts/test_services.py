@@ -412,3 +412,11 @@ def test_every_cognito_error_has_plain_words(cognito, provisioned, actor, code, 
             services.user_enable(actor=actor, username="someone")
     assert services.error_message(caught.value) == expected
     assert not LogEntry.objects.exists()
+
+
+def test_create_with_a_temporary_password_set_now(cognito, provisioned, boto, actor):
+    email = unique_email("setnow")
+    services.user_create(actor=actor, email=email, temporary_password="Chosen-Passw0rd!")
+    assert _cognito_user(boto, provisioned.pool_id, email)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert "Chosen-Passw0rd!" in services.local_messages(to=email)[0].body
+    assert "temporary password set by staff" in LogEntry.objects.get().change_message
