@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import admin_cognito  # noqa: F401  (registers the Cognito users and groups pages)
 from .models import User
 
 

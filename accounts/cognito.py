@@ -14,7 +14,16 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from .exceptions import CognitoError, CognitoUnavailable
+from .exceptions import (
+    CognitoError,
+    CognitoUnavailable,
+    InvalidParameter,
+    InvalidPassword,
+    LimitExceeded,
+    NotAvailable,
+    TooManyRequests,
+    UnsupportedState,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +36,20 @@ class NotFound(CognitoError):
     """The user, group, client or pool does not exist."""
 
 
-class NotAvailable(CognitoError):
-    """This Cognito (a local stand-in) does not offer the operation."""
-
-
 _ERRORS_BY_CODE = {
-    "InvalidAction": NotAvailable,
     "UnknownOperationException": NotAvailable,
     "UsernameExistsException": UsernameExists,
     "UserNotFoundException": NotFound,
     "ResourceNotFoundException": NotFound,
-    "TooManyRequestsException": CognitoUnavailable,
+    "TooManyRequestsException": TooManyRequests,
     "InternalErrorException": CognitoUnavailable,
+    "InvalidParameterException": InvalidParameter,
+    "InvalidPasswordException": InvalidPassword,
+    "LimitExceededException": LimitExceeded,
+    "UnsupportedUserStateException": UnsupportedState,
+    "UserPoolAddOnNotEnabledException": NotAvailable,
+    # MiniStack's answer to a call it does not implement (UpdateGroup, for one).
+    "InvalidAction": NotAvailable,
 }
 
 
@@ -61,6 +72,8 @@ class PoolGroup:
     name: str
     description: str = ""
     precedence: int | None = None
+    created: object = None
+    modified: object = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,52 @@ class CognitoUser:
     attributes: dict
     enabled: bool
     status: str
+    created: object = None
+    modified: object = None
+    preferred_mfa: str = ""
+    mfa_methods: tuple = ()
+
+
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of ListUsers or ListUsersInGroup; ``next_token`` is empty on the last page."""
+
+    users: list
+    next_token: str = ""
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    minimum_length: int = 8
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    require_numbers: bool = False
+    require_symbols: bool = False
+
+
+@dataclass(frozen=True)
+class PoolAttribute:
+    name: str
+    mutable: bool = True
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """What the admin needs to know of a pool: its password policy and attribute schema."""
+
+    password_policy: PasswordPolicy
+    attributes: tuple
+
+
+@dataclass(frozen=True)
+class AuthEvent:
+    created: object
+    event_type: str
+    response: str
+    risk: str = ""
+    ip_address: str = ""
+    city: str = ""
 
 
 def _client_config():
@@ -110,6 +169,33 @@ def _translate(exc, operation):
     if isinstance(exc, (ConnectionError, ReadTimeoutError)):
         return CognitoUnavailable(f"{operation}: Cognito could not be reached ({type(exc).__name__})")
     return CognitoError(f"{operation}: {type(exc).__name__}")
+
+
+def _user(raw):
+    """Return a CognitoUser from AdminGetUser's, ListUsers' or AdminCreateUser's shape of a user."""
+    attributes = {a["Name"]: a["Value"] for a in raw.get("UserAttributes", raw.get("Attributes", []))}
+    return CognitoUser(
+        username=raw["Username"],
+        sub=attributes.get("sub", ""),
+        attributes=attributes,
+        enabled=raw.get("Enabled", True),
+        status=raw.get("UserStatus", ""),
+        created=raw.get("UserCreateDate"),
+        modified=raw.get("UserLastModifiedDate"),
+        # Cognito omits these when unset; MiniStack sends "" and []: treat both alike.
+        preferred_mfa=raw.get("PreferredMfaSetting") or "",
+        mfa_methods=tuple(raw.get("UserMFASettingList") or ()),
+    )
+
+
+def _group(raw):
+    return PoolGroup(
+        name=raw["GroupName"],
+        description=raw.get("Description", "") or "",
+        precedence=raw.get("Precedence"),
+        created=raw.get("CreationDate"),
+        modified=raw.get("LastModifiedDate"),
+    )
 
 
 class CognitoClient:
@@ -190,10 +276,7 @@ class CognitoClient:
     # -- groups ----------------------------------------------------------------
 
     def list_groups(self, pool_id):
-        return [
-            PoolGroup(name=g["GroupName"], description=g.get("Description", ""), precedence=g.get("Precedence"))
-            for g in self._paginate("list_groups", "Groups", UserPoolId=pool_id)
-        ]
+        return [_group(g) for g in self._paginate("list_groups", "Groups", UserPoolId=pool_id)]
 
     def create_group(self, pool_id, name, *, description="", precedence=None):
         kwargs = {"UserPoolId": pool_id, "GroupName": name, "Description": description}
@@ -256,15 +339,7 @@ class CognitoClient:
     # -- users -----------------------------------------------------------------
 
     def get_user(self, pool_id, username):
-        user = self._call("admin_get_user", UserPoolId=pool_id, Username=username)
-        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-        return CognitoUser(
-            username=user["Username"],
-            sub=attributes.get("sub", ""),
-            attributes=attributes,
-            enabled=user.get("Enabled", True),
-            status=user.get("UserStatus", ""),
-        )
+        return _user(self._call("admin_get_user", UserPoolId=pool_id, Username=username))
 
     def create_user(self, pool_id, username, *, attributes, suppress_invitation=False):
         kwargs = {
@@ -290,9 +365,6 @@ class CognitoClient:
             "admin_set_user_password", UserPoolId=pool_id, Username=username, Password=password, Permanent=permanent
         )
 
-    def delete_user(self, pool_id, username):
-        self._call("admin_delete_user", UserPoolId=pool_id, Username=username)
-
     def add_user_to_group(self, pool_id, username, group):
         self._call("admin_add_user_to_group", UserPoolId=pool_id, Username=username, GroupName=group)
 
@@ -309,3 +381,101 @@ class CognitoClient:
             g["GroupName"]
             for g in self._paginate("admin_list_groups_for_user", "Groups", UserPoolId=pool_id, Username=username)
         ]
+
+    # -- user administration ---------------------------------------------------
+    # One method per Admin* call; services in accounts/services.py decide when.
+
+    def pool_settings(self, pool_id):
+        pool = self._call("describe_user_pool", UserPoolId=pool_id)["UserPool"]
+        policy = pool.get("Policies", {}).get("PasswordPolicy", {})
+        return PoolSettings(
+            password_policy=PasswordPolicy(
+                minimum_length=policy.get("MinimumLength", 8),
+                require_uppercase=policy.get("RequireUppercase", False),
+                require_lowercase=policy.get("RequireLowercase", False),
+                require_numbers=policy.get("RequireNumbers", False),
+                require_symbols=policy.get("RequireSymbols", False),
+            ),
+            attributes=tuple(
+                PoolAttribute(name=a["Name"], mutable=a.get("Mutable", True), required=a.get("Required", False))
+                for a in pool.get("SchemaAttributes", [])
+            ),
+        )
+
+    def estimated_users(self, pool_id):
+        return self._call("describe_user_pool", UserPoolId=pool_id)["UserPool"].get("EstimatedNumberOfUsers", 0)
+
+    def list_users_page(self, pool_id, *, filter_expression="", token="", limit=60):
+        # Cognito rejects Limit > 60 but emulators do not: never ask for more.
+        kwargs = {"UserPoolId": pool_id, "Limit": min(limit, 60)}
+        if filter_expression:
+            kwargs["Filter"] = filter_expression
+        if token:
+            kwargs["PaginationToken"] = token
+        page = self._call("list_users", **kwargs)
+        return UsersPage(users=[_user(u) for u in page.get("Users", [])], next_token=page.get("PaginationToken", ""))
+
+    def list_users_in_group_page(self, pool_id, group, *, token="", limit=60):
+        kwargs = {"UserPoolId": pool_id, "GroupName": group, "Limit": min(limit, 60)}
+        if token:
+            kwargs["NextToken"] = token
+        page = self._call("list_users_in_group", **kwargs)
+        return UsersPage(users=[_user(u) for u in page.get("Users", [])], next_token=page.get("NextToken", ""))
+
+    @sensitive_variables("kwargs", "temporary_password")
+    def invite_user(self, pool_id, username, *, attributes, temporary_password=None):
+        """Create a user and let Cognito send the invitation (with ``temporary_password``, or one it makes up)."""
+        kwargs = {
+            "UserPoolId": pool_id,
+            "Username": username,
+            "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
+            "DesiredDeliveryMediums": ["EMAIL"],
+        }
+        if temporary_password:
+            kwargs["TemporaryPassword"] = temporary_password
+        return _user(self._call("admin_create_user", **kwargs)["User"])
+
+    def resend_invitation(self, pool_id, username):
+        self._call(
+            "admin_create_user",
+            UserPoolId=pool_id,
+            Username=username,
+            MessageAction="RESEND",
+            DesiredDeliveryMediums=["EMAIL"],
+        )
+
+    def disable_user(self, pool_id, username):
+        self._call("admin_disable_user", UserPoolId=pool_id, Username=username)
+
+    def enable_user(self, pool_id, username):
+        self._call("admin_enable_user", UserPoolId=pool_id, Username=username)
+
+    def delete_user(self, pool_id, username):
+        self._call("admin_delete_user", UserPoolId=pool_id, Username=username)
+
+    def reset_user_password(self, pool_id, username):
+        self._call("admin_reset_user_password", UserPoolId=pool_id, Username=username)
+
+    def admin_global_sign_out(self, pool_id, username):
+        """Invalidate every refresh token of ``username`` (AdminUserGlobalSignOut)."""
+        self._call("admin_user_global_sign_out", UserPoolId=pool_id, Username=username)
+
+    def list_user_auth_events(self, pool_id, username, *, limit=10):
+        events = self._call("admin_list_user_auth_events", UserPoolId=pool_id, Username=username, MaxResults=limit)
+        return [
+            AuthEvent(
+                created=e.get("CreationDate"),
+                event_type=e.get("EventType", ""),
+                response=e.get("EventResponse", ""),
+                risk=e.get("EventRisk", {}).get("RiskLevel", ""),
+                ip_address=e.get("EventContextData", {}).get("IpAddress", ""),
+                city=e.get("EventContextData", {}).get("City", ""),
+            )
+            for e in events.get("AuthEvents", [])
+        ]
+
+    def get_group(self, pool_id, name):
+        return _group(self._call("get_group", UserPoolId=pool_id, GroupName=name)["Group"])
+
+    def delete_group(self, pool_id, name):
+        self._call("delete_group", UserPoolId=pool_id, GroupName=name)

@@ -18,3 +18,27 @@ class CognitoUnavailable(CognitoError):
 
 class InvalidToken(CognitoError):
     """A token failed verification; the message says why and never holds the token."""
+
+
+class InvalidParameter(CognitoError):
+    """Cognito refused a value (a malformed attribute, an unknown name, a bad filter)."""
+
+
+class InvalidPassword(CognitoError):
+    """The password breaks the pool's password policy."""
+
+
+class LimitExceeded(CognitoError):
+    """A Cognito limit was reached (e.g. too many groups, too many resets)."""
+
+
+class TooManyRequests(CognitoUnavailable):
+    """Cognito throttled the call (request-rate quota); retrying later may work."""
+
+
+class NotAvailable(CognitoError):
+    """The pool or the stack does not offer this call (e.g. an add-on that is off, or MiniStack's gaps)."""
+
+
+class UnsupportedState(CognitoError):
+    """The user is not in a state that allows this (e.g. resending an invitation to a confirmed user)."""

@@ -69,3 +69,34 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"session of {self.user} since {self.created:%Y-%m-%d %H:%M}"
+
+
+class CognitoUser(models.Model):
+    """A user of the Cognito pool. No table: it carries the admin's permissions and registration only.
+
+    The pool is the source of truth; the admin pages read and write it through
+    accounts.services, never through this model's manager.
+    """
+
+    username = models.CharField(max_length=128, primary_key=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        managed = False
+        verbose_name = "Cognito user"
+
+    def __str__(self):
+        return self.email or self.username
+
+
+class CognitoGroup(models.Model):
+    """A group of the Cognito pool. No table, like CognitoUser."""
+
+    name = models.CharField(max_length=128, primary_key=True)
+
+    class Meta:
+        managed = False
+        verbose_name = "Cognito group"
+
+    def __str__(self):
+        return self.name

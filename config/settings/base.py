@@ -116,6 +116,11 @@ COGNITO_TIMEOUT = env.float("COGNITO_TIMEOUT", default=5.0)
 COGNITO_IDENTITY_PROVIDERS = env.list("COGNITO_IDENTITY_PROVIDERS", default=[])
 # Clock skew tolerated when checking exp/iat, in seconds.
 COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
+# Bulk admin actions: calls per second (Cognito's UserUpdate quota is 25/s per
+# account, not adjustable) and retries of a throttled call.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
+COGNITO_BULK_RATE = env.float("COGNITO_BULK_RATE", default=20.0)
+COGNITO_BULK_RETRIES = env.int("COGNITO_BULK_RETRIES", default=4)
 # Extra site origins to register as callback and sign-out URLs when provisioning
 # (the declarative file already lists http://127.0.0.1:8000 and http://localhost:8000).
 COGNITO_SITE_URLS = env.list("COGNITO_SITE_URLS", default=[])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_user_picture'),
+        ('accounts', '0004_user_picture'),
     ]
 
     operations = [

@@ -1,0 +1,450 @@
+"""The "Cognito users" and "Cognito groups" admin pages: they arrange, accounts.services decides.
+
+The models have no table; each ModelAdmin replaces the ORM-backed views with
+its own (get_urls), keeps Django's permission checks (view/add/change/delete of
+the model) and Django's object history, which reads the admin log the services
+write.
+"""
+
+import csv
+import functools
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import forms, services
+from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
+from .models import CognitoGroup, CognitoUser
+
+logger = logging.getLogger(__name__)
+
+# Actions that need more input than a selection (a group, a password, a confirmation).
+NEEDS_FORM = {"group_add", "group_remove", "set_password", "delete"}
+
+
+def _cell(value):
+    """Defuse a spreadsheet formula in a user-controlled value (CSV injection); keep E.164 phone numbers."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not services.E164.match(value):
+        return "'" + value
+    return value
+
+
+def _user_page(username):
+    return HttpResponseRedirect(reverse("admin:accounts_cognitouser_change", args=[quote(username)]))
+
+
+def _unquoting(view):
+    """Undo the admin's URL quoting of object ids (LogEntry links quote "_" and "/", as in Provider_123)."""
+
+    @functools.wraps(view)
+    def wrapper(request, object_id, **kwargs):
+        return view(request, unquote(object_id), **kwargs)
+
+    return wrapper
+
+
+class _EchoBuffer:
+    def write(self, value):
+        return value
+
+
+class CognitoModelAdmin(admin.ModelAdmin):
+    """Shared plumbing: wrapped URLs, permission guards, Cognito errors as messages."""
+
+    def _url(self, route, view, name, *, unquoting=True):
+        info = self.opts.app_label, self.opts.model_name
+        if "object_id" in route and unquoting:
+            view = _unquoting(view)
+        return path(route, self.admin_site.admin_view(view), name=f"{info[0]}_{info[1]}_{name}")
+
+    def _require(self, request, perm):
+        allowed = {
+            "view": self.has_view_or_change_permission,
+            "add": self.has_add_permission,
+            "change": self.has_change_permission,
+            "delete": self.has_delete_permission,
+        }[perm](request)
+        if not allowed:
+            raise PermissionDenied
+
+    def _context(self, request, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "has_view_permission": self.has_view_or_change_permission(request),
+            "has_add_permission": self.has_add_permission(request),
+            "has_change_permission": self.has_change_permission(request),
+            "has_delete_permission": self.has_delete_permission(request),
+            **extra,
+        }
+
+    def _render(self, request, template, **extra):
+        name = f"admin/accounts/{self.opts.model_name}/{template}"
+        return TemplateResponse(request, name, self._context(request, **extra))
+
+    def _cognito_error(self, request, exc):
+        messages.error(request, services.error_message(exc))
+
+    def get_object(self, request, object_id, from_field=None):
+        # No table: an unsaved instance names the object for the history view.
+        return self.model(pk=object_id)
+
+    def _changelist_url(self, **params):
+        url = reverse(f"admin:accounts_{self.opts.model_name}_changelist")
+        return f"{url}?{urlencode(params)}" if params else url
+
+
+@admin.register(CognitoUser)
+class PoolUserAdmin(CognitoModelAdmin):
+    """The pool's users, live: a changelist over ListUsers, a user page, add, actions, export."""
+
+    def get_urls(self):
+        return [
+            self._url("", self.changelist_view, "changelist"),
+            self._url("add/", self.add_view, "add"),
+            self._url("export/", self.export_view, "export"),
+            self._url("bulk/", self.bulk_view, "bulk"),
+            self._url("local-mail/", self.local_mail_view, "local_mail"),
+            self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
+            self._url("<path:object_id>/action/<str:action>/", self.action_view, "action"),
+            self._url("<path:object_id>/change/", self.change_view, "change"),
+        ]
+
+    # -- the changelist --------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        self._require(request, "view")
+        query = services.UserQuery.from_params(request.GET)
+        # Previous pages' tokens live in the session, keyed by the query, so the
+        # URL stays short and "previous" costs one call like "next".
+        key = urlencode(query.as_params())
+        remembered = request.session.get("cognito_users_pages", {})
+        tokens = remembered.get("tokens", [""]) if remembered.get("query") == key else [""]
+        try:
+            number = max(0, int(request.GET.get("p", 0)))
+        except ValueError:
+            number = 0
+        if number >= len(tokens):
+            number = 0
+        page, rows = None, []
+        try:
+            page = services.users_page(query=query, token=tokens[number])
+        except CognitoUnavailable as exc:
+            self._cognito_error(request, exc)
+        except CognitoError as exc:
+            if not number:
+                self._cognito_error(request, exc)
+            else:
+                # Cognito refuses a page token once the list changed under it (e.g. the
+                # next page's first user was deleted): start again from the first page.
+                messages.info(request, "The list changed since; here is the first page again.")
+                return HttpResponseRedirect(self._changelist_url(**query.as_params()))
+        else:
+            del tokens[number + 1 :]
+            if page.next_token:
+                tokens.append(page.next_token)
+            request.session["cognito_users_pages"] = {"query": key, "tokens": tokens}
+            linked = services.linked_users(usernames=[u.username for u in page.users])
+            rows = [(user, linked.get(user.username)) for user in page.users]
+        params = query.as_params()
+        return self._render(
+            request,
+            "change_list.html",
+            title="Cognito users",
+            query=query,
+            rows=rows,
+            page_number=number + 1,
+            previous_url=self._changelist_url(**params, p=number - 1) if number else "",
+            next_url=self._changelist_url(**params, p=number + 1) if page and page.next_token else "",
+            export_url=reverse("admin:accounts_cognitouser_export") + (f"?{urlencode(params)}" if params else ""),
+            statuses=services.STATUSES,
+            search_fields=["auto", *services.SEARCH_ATTRIBUTES],
+            # Django's mirror of the groups: choices without a Cognito call.
+            group_names=Group.objects.order_by("name").values_list("name", flat=True),
+            actions=[(name, label) for name, (_, _, label) in services.BULK_ACTIONS.items()],
+            is_local=bool(services.settings.COGNITO_ENDPOINT_URL),
+        )
+
+    def export_view(self, request):
+        """Stream the current changelist (search and filters) as CSV, one Cognito page at a time."""
+        self._require(request, "view")
+        query = services.UserQuery.from_params(request.GET)
+        try:
+            services.search_filter(text=query.search, field=query.field)
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return HttpResponseRedirect(self._changelist_url())
+        writer = csv.writer(_EchoBuffer())
+        columns = ["username", "email", "email_verified", "given_name", "family_name", "phone_number"]
+
+        def rows():
+            yield writer.writerow([*columns, "status", "enabled", "created"])
+            try:
+                for user in services.users_iter(query=query):
+                    values = [user.username] + [_cell(user.attributes.get(c, "")) for c in columns[1:]]
+                    yield writer.writerow([*values, user.status, user.enabled, user.created or ""])
+            except CognitoError as exc:
+                # Headers are gone already: say so in the file rather than cut it silently.
+                yield writer.writerow([f"# export stopped: {services.error_message(exc)}"])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="cognito-users.csv"'
+        return response
+
+    # -- add -------------------------------------------------------------------
+
+    @method_decorator(sensitive_post_parameters("temporary_password"))
+    def add_view(self, request, form_url="", extra_context=None):
+        self._require(request, "add")
+        try:
+            groups = [g.group.name for g in services.groups_list(with_members=False)]
+            policy = services.pool_settings().password_policy
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return HttpResponseRedirect(self._changelist_url())
+        form = forms.UserCreateForm(request.POST or None, groups=groups, policy=policy)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.user_create(
+                    actor=request.user,
+                    email=data["email"],
+                    phone=data["phone"],
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    groups=data["groups"],
+                    temporary_password=data["temporary_password"],
+                )
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Created {data['email']}; Cognito sent the invitation.")
+                for group, reason in result.groups_failed.items():
+                    messages.warning(request, f"The user was created but not added to {group}: {reason}")
+                return _user_page(result.user.username)
+        return self._render(request, "add_form.html", title="Add Cognito user", form=form)
+
+    # -- one user --------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._require(request, "change" if request.method == "POST" else "view")
+        try:
+            detail = services.user_detail(username=object_id)
+            schema = services.pool_settings().attributes
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return HttpResponseRedirect(self._changelist_url())
+        data = request.POST if request.method == "POST" else None
+        form = forms.AttributesForm(data, schema=schema, current=detail.user.attributes)
+        if data is not None and form.is_valid():
+            try:
+                changed = services.user_attributes_update(
+                    actor=request.user,
+                    username=object_id,
+                    attributes=form.changed_attributes(),
+                    mark_email_verified=form.cleaned_data["mark_email_verified"],
+                )
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+                return HttpResponseRedirect(request.path)
+        return self._render(
+            request,
+            "change_form.html",
+            title=f"Cognito user {detail.user.attributes.get('email') or detail.user.username}",
+            detail=detail,
+            form=form,
+            quoted_id=quote(object_id),
+            original=CognitoUser(pk=object_id),
+            password_form=forms.SetPasswordForm(),
+        )
+
+    @method_decorator(sensitive_post_parameters("password"))
+    def action_view(self, request, object_id, action):
+        """Run one action on one user (POST only); delete and forms go through the bulk pages."""
+        if action == "resend_invitation":
+            return self._resend(request, object_id)
+        if action not in services.BULK_ACTIONS:
+            raise Http404
+        return self.bulk_view(request, usernames=[object_id], action=action)
+
+    def _resend(self, request, object_id):
+        self._require(request, "change")
+        if request.method != "POST":
+            return _user_page(object_id)
+        try:
+            services.user_invitation_resend(actor=request.user, username=object_id)
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+        else:
+            messages.success(request, "The invitation was sent again with a new temporary password.")
+        return _user_page(object_id)
+
+    # -- actions on a selection -----------------------------------------------
+
+    @method_decorator(sensitive_post_parameters("password"))
+    def bulk_view(self, request, usernames=None, action=None):
+        """Confirm (when the action needs input) and run an action on the selected users; report per user."""
+        self._require(request, "view")
+        if request.method != "POST":
+            return HttpResponseRedirect(self._changelist_url())
+        action = action or request.POST.get("action", "")
+        usernames = usernames or request.POST.getlist("username")
+        if action not in services.BULK_ACTIONS:
+            messages.error(request, "Choose an action.")
+            return HttpResponseRedirect(self._changelist_url())
+        _, perm, label = services.BULK_ACTIONS[action]
+        self._require(request, perm)
+        if not usernames:
+            messages.warning(request, "Select at least one user.")
+            return HttpResponseRedirect(self._changelist_url())
+        form = None
+        if action in {"group_add", "group_remove"}:
+            form = forms.GroupChoiceForm(request.POST if "confirm" in request.POST else None)
+        elif action == "set_password":
+            policy = None
+            if "confirm" in request.POST:
+                try:
+                    policy = services.pool_settings().password_policy
+                except CognitoError as exc:
+                    self._cognito_error(request, exc)
+                    return HttpResponseRedirect(self._changelist_url())
+            form = forms.SetPasswordForm(request.POST if "confirm" in request.POST else None, policy=policy)
+        confirmed = "confirm" in request.POST and (form is None or form.is_valid())
+        if action in NEEDS_FORM and not confirmed:
+            return self._render(
+                request,
+                "confirm.html",
+                title=f"{label}: confirm",
+                action=action,
+                label=label,
+                usernames=usernames,
+                form=form,
+            )
+        params = dict(form.cleaned_data) if form is not None else {}
+        result = services.users_bulk_apply(actor=request.user, usernames=usernames, action=action, params=params)
+        if len(usernames) == 1 and action != "delete":
+            username = usernames[0]
+            if result.succeeded:
+                messages.success(request, f"{label}: done.")
+            else:
+                messages.error(request, f"{label} failed: {result.failed[username]}")
+            return _user_page(username)
+        return self._render(request, "bulk_result.html", title=f"{label}: result", label=label, result=result)
+
+    # -- local stack only ------------------------------------------------------
+
+    def local_mail_view(self, request):
+        """Show the invitation and code emails the local stack recorded (it sends none)."""
+        self._require(request, "view")
+        if not services.settings.COGNITO_ENDPOINT_URL:
+            raise Http404("Cognito on AWS sends its emails itself.")
+        try:
+            mail = services.local_messages(to=request.GET.get("to", ""))
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            mail = []
+        return self._render(request, "local_mail.html", title="Emails the local Cognito recorded", mail=mail)
+
+
+@admin.register(CognitoGroup)
+class PoolGroupAdmin(CognitoModelAdmin):
+    """The pool's groups: list with member counts, create, edit (description, precedence), delete."""
+
+    def get_urls(self):
+        return [
+            self._url("", self.changelist_view, "changelist"),
+            self._url("add/", self.add_view, "add"),
+            self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
+            self._url("<path:object_id>/delete/", self.delete_view, "delete"),
+            self._url("<path:object_id>/change/", self.change_view, "change"),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        self._require(request, "view")
+        try:
+            rows = services.groups_list()
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            rows = []
+        users_url = reverse("admin:accounts_cognitouser_changelist")
+        return self._render(request, "change_list.html", title="Cognito groups", rows=rows, users_url=users_url)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        self._require(request, "add")
+        form = forms.GroupForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.group_create(actor=request.user, **form.cleaned_data)
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Created group {form.cleaned_data['name']}.")
+                return HttpResponseRedirect(self._changelist_url())
+        return self._render(request, "change_form.html", title="Add Cognito group", form=form, adding=True)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._require(request, "change" if request.method == "POST" else "view")
+        try:
+            group = services.group_get(name=object_id)
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return HttpResponseRedirect(self._changelist_url())
+        initial = {"name": group.name, "description": group.description, "precedence": group.precedence}
+        form = forms.GroupForm(request.POST or None, initial=initial)
+        form.fields["name"].disabled = True
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.group_update(
+                    actor=request.user,
+                    name=group.name,
+                    description=data["description"],
+                    precedence=data["precedence"],
+                )
+            except NotAvailable:
+                messages.error(
+                    request,
+                    "Editing groups is not available on this Cognito stack (it has no UpdateGroup); "
+                    "nothing was changed.",
+                )
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Saved group {group.name}.")
+                return HttpResponseRedirect(self._changelist_url())
+        return self._render(
+            request,
+            "change_form.html",
+            title=f"Cognito group {group.name}",
+            form=form,
+            group=group,
+            original=CognitoGroup(pk=group.name),
+            quoted_id=quote(group.name),
+            users_url=self._users_url(group.name),
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._require(request, "delete")
+        if request.method == "POST":
+            try:
+                services.group_delete(actor=request.user, name=object_id)
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+            else:
+                messages.success(request, f"Deleted group {object_id}.")
+            return HttpResponseRedirect(self._changelist_url())
+        return self._render(request, "delete_confirmation.html", title="Delete Cognito group", name=object_id)
+
+    def _users_url(self, name):
+        return reverse("admin:accounts_cognitouser_changelist") + "?" + urlencode({"group": name})

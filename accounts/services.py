@@ -1,0 +1,728 @@
+"""Decide what happens to Cognito users and groups; the admin pages and commands only arrange.
+
+Cognito is the source of truth. Every service that changes something writes
+Cognito first and the site's database second (the linked Django user, its
+sessions, the admin log), because a database write can be retried or redone by
+``sync_cognito_users`` while a Cognito refusal must stop everything. If the
+database write fails after Cognito accepted, the exception propagates, the admin
+shows it, and ``sync_cognito_users`` brings the Django user back in line.
+"""
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+from django.views.decorators.debug import sensitive_variables
+
+from .cognito import CognitoClient
+from .exceptions import (
+    CognitoError,
+    CognitoUnavailable,
+    InvalidParameter,
+    InvalidPassword,
+    TooManyRequests,
+    UnsupportedState,
+)
+from .groups import apply_group_claims
+from .models import CognitoGroup, CognitoUser
+from .sessions import user_sessions_end
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 60  # ListUsers' maximum Limit
+STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED", "EXTERNAL_PROVIDER")
+# What the search box may look in: ListUsers filters one attribute, by prefix.
+SEARCH_ATTRIBUTES = {
+    "email": "email",
+    "username": "username",
+    "phone": "phone_number",
+    "given_name": "given_name",
+    "family_name": "family_name",
+    "name": "name",
+}
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+# Cognito's group-name pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no spaces or control characters.
+GROUP_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,128}$")
+# The symbols Cognito's password policy counts as "special characters".
+PASSWORD_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+# Attributes the admin never writes: Cognito owns them (sub) or the verify choice sets them.
+READ_ONLY_ATTRIBUTES = {"sub", "email_verified", "phone_number_verified", "updated_at", "identities"}
+UUID_PREFIX = re.compile(r"^[0-9a-f]{8}-", re.IGNORECASE)
+
+
+def _cognito():
+    return CognitoClient()
+
+
+def _pool():
+    return settings.COGNITO_USER_POOL_ID
+
+
+# ------------------------------------------------------------------------------
+# Reading
+# ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """What a changelist shows: a search and filters, as they arrive in the query string."""
+
+    search: str = ""
+    field: str = "auto"
+    status: str = ""
+    enabled: str = ""  # "yes", "no" or ""
+    group: str = ""
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(
+            search=params.get("q", "").strip(),
+            field=params.get("field", "auto") if params.get("field") in {"auto", *SEARCH_ATTRIBUTES} else "auto",
+            status=params.get("status", "") if params.get("status") in STATUSES else "",
+            enabled=params.get("enabled", "") if params.get("enabled") in {"yes", "no"} else "",
+            group=params.get("group", "").strip(),
+        )
+
+    def as_params(self):
+        params = {"q": self.search, "field": self.field if self.search else "", "status": self.status}
+        params.update(enabled=self.enabled, group=self.group)
+        return {k: v for k, v in params.items() if v}
+
+
+def search_filter(*, text, field="auto"):
+    """Return the ListUsers ``Filter`` for a prefix search, e.g. ``email ^= "ada"``; "" for no search.
+
+    ``auto`` picks the attribute from the text: an email for "@", a phone number
+    for "+", a username for a UUID, a given name otherwise. Reject text Cognito
+    would refuse (too long, control characters) before any call.
+    """
+    text = text.strip()
+    if not text:
+        return ""
+    if len(text) > 200 or any(ord(c) < 32 for c in text):
+        raise InvalidParameter("Search for at most 200 printable characters.", code="local")
+    if field == "auto":
+        if "@" in text:
+            field = "email"
+        elif text.startswith("+"):
+            field = "phone"
+        elif UUID_PREFIX.match(text):
+            field = "username"
+        else:
+            field = "given_name"
+    # Filter values are double-quoted; a quote inside is escaped with a backslash.
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{SEARCH_ATTRIBUTES[field]} ^= "{escaped}"'
+
+
+def _server_filter(query):
+    """Return the one server-side Filter for ``query`` (ListUsers accepts one attribute)."""
+    if query.search:
+        return search_filter(text=query.search, field=query.field)
+    if query.status:
+        return f'cognito:user_status = "{query.status}"'
+    if query.enabled:
+        return 'status = "Enabled"' if query.enabled == "yes" else 'status = "Disabled"'
+    return ""
+
+
+def _matches(user, query):
+    """Apply, on one page, the filters the server-side Filter could not carry."""
+    if query.status and user.status != query.status:
+        return False
+    if query.enabled and user.enabled != (query.enabled == "yes"):
+        return False
+    if query.group and query.search:
+        attribute = search_filter(text=query.search, field=query.field).split(" ", 1)[0]
+        value = user.username if attribute == "username" else user.attributes.get(attribute, "")
+        return value.lower().startswith(query.search.lower())
+    return True
+
+
+def users_page(*, query, token=""):
+    """Return one page of the pool's users for ``query``: exactly one ListUsers or ListUsersInGroup call.
+
+    Cognito filters on one attribute, so the search (or else the status, or else
+    enabled) goes to the server and the other filters are applied to the page,
+    which may then hold fewer than 60 users while more pages follow.
+    """
+    filter_expression = _server_filter(query)  # refuses a bad search before any call
+    cognito = _cognito()
+    if query.group:
+        page = cognito.list_users_in_group_page(_pool(), query.group, token=token, limit=PAGE_SIZE)
+    else:
+        page = cognito.list_users_page(_pool(), filter_expression=filter_expression, token=token, limit=PAGE_SIZE)
+    users = [u for u in page.users if _matches(u, query)]
+    return type(page)(users=users, next_token=page.next_token)
+
+
+def users_iter(*, query):
+    """Yield every user matching ``query``, one page (one call) at a time."""
+    token = ""
+    while True:
+        page = users_page(query=query, token=token)
+        yield from page.users
+        if not page.next_token:
+            return
+        token = page.next_token
+
+
+def linked_users(*, usernames):
+    """Return the site's users signed in as these Cognito usernames, by username: one database query."""
+    users = get_user_model().objects.filter(Q(cognito_username__in=usernames) | Q(cognito_sub__in=usernames))
+    found = {}
+    for user in users:
+        found[user.cognito_username or user.cognito_sub] = user
+        found.setdefault(user.cognito_sub, user)
+    return found
+
+
+@dataclass
+class UserDetail:
+    user: object
+    groups: list
+    linked: object = None
+    events: list = field(default_factory=list)
+    events_unavailable: str = ""
+
+
+def user_detail(*, username):
+    """Return a user with their groups, linked Django user and recent sign-in events.
+
+    Sign-in events need the pool's threat protection (and a stack that has the
+    call); without it ``events_unavailable`` says so instead of failing.
+    """
+    cognito = _cognito()
+    user = cognito.get_user(_pool(), username)
+    groups = sorted(cognito.list_groups_for_user(_pool(), user.username))
+    detail = UserDetail(user=user, groups=groups, linked=linked_users(usernames=[user.username]).get(user.username))
+    try:
+        detail.events = cognito.list_user_auth_events(_pool(), user.username)
+    except CognitoUnavailable:
+        raise
+    except CognitoError as exc:
+        logger.info("Sign-in events of %s unavailable: %s", user.sub, exc.code)
+        detail.events_unavailable = "Sign-in events are not available here (threat protection is off for this pool)."
+    return detail
+
+
+def pool_settings():
+    """Return the pool's password policy and attribute schema (one DescribeUserPool call)."""
+    return _cognito().pool_settings(_pool())
+
+
+@sensitive_variables("password")
+def password_problems(*, password, policy):
+    """Return what is wrong with ``password`` under the pool's ``policy``, in plain words; [] if nothing."""
+    problems = []
+    if len(password) < policy.minimum_length:
+        problems.append(f"at least {policy.minimum_length} characters")
+    if policy.require_uppercase and not any(c.isupper() for c in password):
+        problems.append("an upper-case letter")
+    if policy.require_lowercase and not any(c.islower() for c in password):
+        problems.append("a lower-case letter")
+    if policy.require_numbers and not any(c.isdigit() for c in password):
+        problems.append("a number")
+    if policy.require_symbols and not any(c in PASSWORD_SYMBOLS for c in password):
+        problems.append("a symbol such as ! or #")
+    if len(password) > 256:
+        problems.append("at most 256 characters")
+    return problems
+
+
+def _check_password(password, policy=None):
+    problems = password_problems(password=password, policy=policy or pool_settings().password_policy)
+    if problems:
+        raise InvalidPassword("The password needs " + ", ".join(problems) + ".", code="local")
+
+
+def _check_user_fields(*, email=None, phone=None, groups=()):
+    if email is not None:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise InvalidParameter(f"{email!r} is not a valid email address.", code="local") from exc
+    if phone and not E164.match(phone):
+        raise InvalidParameter("Phone numbers are written +, country code, number, e.g. +14155550123.", code="local")
+    for name in groups:
+        _check_group_name(name)
+
+
+def _check_group_name(name):
+    if not GROUP_NAME.match(name or ""):
+        message = f"{name!r} is not a group name Cognito accepts (1-128 characters, no spaces)."
+        raise InvalidParameter(message, code="local")
+
+
+# ------------------------------------------------------------------------------
+# The site's side of a change: linked user, sessions, admin log
+# ------------------------------------------------------------------------------
+
+
+def _log(*, actor, model, object_id, label, flag, message):
+    LogEntry.objects.create(
+        user_id=actor.pk,
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        object_id=object_id,
+        object_repr=str(label)[:200],
+        action_flag=flag,
+        change_message=message,
+    )
+
+
+def _user_log(actor, username, message, flag=CHANGE, label=None):
+    linked = linked_users(usernames=[username]).get(username)
+    label = label or (linked.email if linked and linked.email else username)
+    _log(actor=actor, model=CognitoUser, object_id=username, label=label, flag=flag, message=message)
+
+
+def _site_user_update(username, *, active, end_sessions=True):
+    """End the linked Django user's sessions and set its active flag (None: leave it); return the user or None."""
+    linked = linked_users(usernames=[username]).get(username)
+    if linked is None:
+        return None
+    if end_sessions:
+        user_sessions_end(user=linked)
+    if active is not None and linked.is_active != active:
+        linked.is_active = active
+        linked.save(update_fields=["is_active"])
+    return linked
+
+
+# ------------------------------------------------------------------------------
+# Changing users (Cognito first, then the site)
+# ------------------------------------------------------------------------------
+
+
+@dataclass
+class CreateResult:
+    user: object
+    groups_added: list = field(default_factory=list)
+    groups_failed: dict = field(default_factory=dict)
+
+
+@sensitive_variables("temporary_password")
+def user_create(*, actor, email, phone="", given_name="", family_name="", groups=(), temporary_password=""):
+    """Create a Cognito user, add them to ``groups``, and log it.
+
+    Every input is checked before the first call (email, E.164 phone, group
+    names, the temporary password against the pool's policy). Cognito is
+    written first: AdminCreateUser, then AdminAddUserToGroup per group. A group
+    that fails leaves the user created without it; ``groups_failed`` says which
+    and why, so the page can say so.
+    """
+    _check_user_fields(email=email, phone=phone, groups=groups)
+    if temporary_password:
+        _check_password(temporary_password)
+    attributes = {"email": email}
+    for name, value in (("phone_number", phone), ("given_name", given_name), ("family_name", family_name)):
+        if value:
+            attributes[name] = value
+    cognito = _cognito()
+    user = cognito.invite_user(_pool(), email, attributes=attributes, temporary_password=temporary_password or None)
+    result = CreateResult(user=user)
+    for group in groups:
+        try:
+            cognito.add_user_to_group(_pool(), user.username, group)
+        except CognitoError as exc:
+            result.groups_failed[group] = error_message(exc)
+        else:
+            result.groups_added.append(group)
+    how = "with a temporary password set by staff" if temporary_password else "with an emailed invitation"
+    message = f"Created {how}; groups: {', '.join(result.groups_added) or 'none'}."
+    if result.groups_failed:
+        message += f" Not added to: {', '.join(result.groups_failed)}."
+    _user_log(actor, user.username, message, flag=ADDITION, label=email)
+    return result
+
+
+def user_attributes_update(*, actor, username, attributes, mark_email_verified=False):
+    """Write changed attributes to Cognito (AdminUpdateUserAttributes), then log them.
+
+    Reject names the pool does not have, read-only ones and a malformed email or
+    phone before the call. A changed email is sent with ``email_verified`` as
+    chosen: without it Cognito keeps the old address until the user verifies.
+    """
+    if not attributes:
+        return []
+    schema = {a.name: a for a in pool_settings().attributes}
+    for name in attributes:
+        spec = schema.get(name)
+        if spec is None or name in READ_ONLY_ATTRIBUTES or not spec.mutable:
+            raise InvalidParameter(f"{name!r} is not an attribute this pool lets you change.", code="local")
+    _check_user_fields(email=attributes.get("email"), phone=attributes.get("phone_number"))
+    payload = dict(attributes)
+    if "email" in payload:
+        payload["email_verified"] = "true" if mark_email_verified else "false"
+    _cognito().update_user_attributes(_pool(), username, payload)
+    changed = sorted(attributes)
+    note = " (email marked verified)" if "email" in attributes and mark_email_verified else ""
+    _user_log(actor, username, f"Changed {', '.join(changed)}{note}.")
+    return changed
+
+
+def user_disable(*, actor, username):
+    """Disable the user in Cognito, then end their site sessions and mark the linked Django user inactive."""
+    _cognito().disable_user(_pool(), username)
+    _site_user_update(username, active=False)
+    _user_log(actor, username, "Disabled; site sessions ended.")
+
+
+def user_enable(*, actor, username):
+    """Enable the user in Cognito, then mark the linked Django user active again."""
+    _cognito().enable_user(_pool(), username)
+    _site_user_update(username, active=True, end_sessions=False)
+    _user_log(actor, username, "Enabled.")
+
+
+def user_delete(*, actor, username):
+    """Delete the user from Cognito, then end their site sessions and mark the linked Django user inactive.
+
+    The Django user is kept (inactive) so that the admin log and anything it owns survive.
+    """
+    label = str(linked_users(usernames=[username]).get(username) or username)
+    _cognito().delete_user(_pool(), username)
+    _site_user_update(username, active=False)
+    _user_log(actor, username, "Deleted from the pool; site sessions ended.", flag=DELETION, label=label)
+
+
+def user_sign_out_everywhere(*, actor, username):
+    """Revoke the user's Cognito tokens (AdminUserGlobalSignOut), then end their sessions on this site."""
+    _cognito().admin_global_sign_out(_pool(), username)
+    _site_user_update(username, active=None)
+    _user_log(actor, username, "Signed out everywhere; site sessions ended.")
+
+
+def user_password_reset(*, actor, username):
+    """Make Cognito send the user a reset code (AdminResetUserPassword); they must set a new password."""
+    _cognito().reset_user_password(_pool(), username)
+    _user_log(actor, username, "Password reset; a code was sent to the user.")
+
+
+@sensitive_variables("password")
+def user_password_set(*, actor, username, password, permanent):
+    """Check ``password`` against the pool's policy, then set it in Cognito (AdminSetUserPassword) and log it."""
+    _check_password(password)
+    _cognito().set_user_password(_pool(), username, password, permanent=permanent)
+    _user_log(actor, username, "Password set (permanent)." if permanent else "Temporary password set.")
+
+
+def user_group_add(*, actor, username, group):
+    """Add the user to ``group`` in Cognito; the site follows at their next sign-in or sync."""
+    _check_group_name(group)
+    _cognito().add_user_to_group(_pool(), username, group)
+    _user_log(actor, username, f"Added to group {group}.")
+
+
+def user_group_remove(*, actor, username, group):
+    """Remove the user from ``group`` in Cognito; the site follows at their next sign-in or sync."""
+    _check_group_name(group)
+    _cognito().remove_user_from_group(_pool(), username, group)
+    _user_log(actor, username, f"Removed from group {group}.")
+
+
+def user_invitation_resend(*, actor, username):
+    """Resend the invitation with a new temporary password (AdminCreateUser, MessageAction=RESEND).
+
+    Only users who never signed in (FORCE_CHANGE_PASSWORD) are invited again:
+    Cognito refuses RESEND for others, and some emulators reset them instead.
+    In an email-as-username pool RESEND must name the user by email, so the
+    user is read first (AdminGetUser).
+    """
+    cognito = _cognito()
+    user = cognito.get_user(_pool(), username)
+    if user.status != "FORCE_CHANGE_PASSWORD":
+        raise UnsupportedState("Only users who have not signed in yet can be invited again.", code="local")
+    cognito.resend_invitation(_pool(), user.attributes.get("email") or user.username)
+    _user_log(actor, username, "Invitation sent again.")
+
+
+# ------------------------------------------------------------------------------
+# Bulk actions: paced under the UserUpdate quota, retried when throttled
+# ------------------------------------------------------------------------------
+
+BULK_ACTIONS = {
+    "disable": (user_disable, "change", "Disable"),
+    "enable": (user_enable, "change", "Enable"),
+    "reset_password": (user_password_reset, "change", "Reset password"),
+    "set_password": (user_password_set, "change", "Set password"),
+    "sign_out": (user_sign_out_everywhere, "change", "Sign out everywhere"),
+    "group_add": (user_group_add, "change", "Add to group"),
+    "group_remove": (user_group_remove, "change", "Remove from group"),
+    "delete": (user_delete, "delete", "Delete"),
+}
+
+
+@dataclass
+class BulkResult:
+    succeeded: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
+
+
+@sensitive_variables("params")
+def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep, clock=time.monotonic):
+    """Apply ``action`` to each user, one after the other, and report per user.
+
+    Calls are spaced to stay under ``COGNITO_BULK_RATE`` per second (Cognito's
+    UserUpdate quota is 25/s, shared by the account and not adjustable). A
+    throttled call (TooManyRequests, after botocore's own adaptive retries) is
+    retried with exponential backoff up to ``COGNITO_BULK_RETRIES`` times; any
+    other failure is recorded for that user and the next user is tried. Each
+    user's change is complete (Cognito, then site) before the next begins.
+    """
+    service = BULK_ACTIONS[action][0]
+    params = params or {}
+    interval = 1.0 / settings.COGNITO_BULK_RATE
+    result = BulkResult()
+    last = None
+    for username in usernames:
+        for attempt in range(settings.COGNITO_BULK_RETRIES + 1):
+            if last is not None and (wait := interval - (clock() - last)) > 0:
+                sleep(wait)
+            last = clock()
+            try:
+                service(actor=actor, username=username, **params)
+            except TooManyRequests as exc:
+                if attempt == settings.COGNITO_BULK_RETRIES:
+                    result.failed[username] = error_message(exc)
+                else:
+                    sleep(0.5 * 2**attempt)
+                    continue
+            except CognitoError as exc:
+                result.failed[username] = error_message(exc)
+            else:
+                result.succeeded.append(username)
+            break
+    return result
+
+
+# ------------------------------------------------------------------------------
+# Groups
+# ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: object
+    members: int
+
+
+def groups_list(*, with_members=True):
+    """Return the pool's groups, with member counts (ListUsersInGroup pages, 60 members a call)."""
+    cognito = _cognito()
+    rows = []
+    for group in cognito.list_groups(_pool()):
+        members = 0
+        if with_members:
+            token = ""
+            while True:
+                page = cognito.list_users_in_group_page(_pool(), group.name, token=token)
+                members += len(page.users)
+                if not (token := page.next_token):
+                    break
+        rows.append(GroupRow(group=group, members=members))
+    return rows
+
+
+def group_get(*, name):
+    return _cognito().get_group(_pool(), name)
+
+
+def _check_group(name, description, precedence):
+    _check_group_name(name)
+    if len(description or "") > 2048:
+        raise InvalidParameter("A description has at most 2048 characters.", code="local")
+    if precedence is not None and precedence < 0:
+        raise InvalidParameter("Precedence is a whole number, 0 or more (lower wins).", code="local")
+
+
+def group_create(*, actor, name, description="", precedence=None):
+    """Create the group in Cognito (CreateGroup), then log it."""
+    _check_group(name, description, precedence)
+    _cognito().create_group(_pool(), name, description=description, precedence=precedence)
+    _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=ADDITION, message="Created.")
+
+
+def group_update(*, actor, name, description="", precedence=None):
+    """Change the group's description and precedence in Cognito (UpdateGroup), then log it.
+
+    MiniStack has no UpdateGroup: the call raises NotAvailable there and nothing changes.
+    """
+    _check_group(name, description, precedence)
+    _cognito().update_group(_pool(), name, description=description, precedence=precedence)
+    message = f"Changed description and precedence ({precedence if precedence is not None else 'none'})."
+    _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=CHANGE, message=message)
+
+
+def group_delete(*, actor, name):
+    """Delete the group in Cognito (members leave it), then log it; Django's mirror follows at sign-in or sync."""
+    _check_group_name(name)
+    _cognito().delete_group(_pool(), name)
+    _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=DELETION, message="Deleted.")
+
+
+# ------------------------------------------------------------------------------
+# Sync: the pool onto the linked Django users
+# ------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    seen: int = 0
+    linked: int = 0
+    updated: int = 0
+    missing: int = 0
+
+
+def users_sync(*, progress=None):
+    """Bring every linked Django user's email, names, active flag and groups up to date with the pool.
+
+    Reads only Cognito: ListUsers page by page, and ListUsersInGroup per group
+    (far fewer calls than one per user). Writes only the database. Django users
+    whose Cognito user is gone are marked inactive and signed out. ``progress``
+    is called with (users seen, estimated total) after each page.
+    """
+    cognito = _cognito()
+    memberships = {}
+    for group in cognito.list_groups(_pool()):
+        token = ""
+        while True:
+            page = cognito.list_users_in_group_page(_pool(), group.name, token=token)
+            for user in page.users:
+                memberships.setdefault(user.username, []).append(group.name)
+            if not (token := page.next_token):
+                break
+    total = cognito.estimated_users(_pool())
+    result = SyncResult()
+    seen_usernames = set()
+    token = ""
+    while True:
+        page = cognito.list_users_page(_pool(), token=token)
+        linked = linked_users(usernames=[u.username for u in page.users])
+        for user in page.users:
+            result.seen += 1
+            seen_usernames.add(user.username)
+            django_user = linked.get(user.username)
+            if django_user is None:
+                continue
+            result.linked += 1
+            if _sync_one(django_user, user, memberships.get(user.username, [])):
+                result.updated += 1
+        if progress:
+            progress(result.seen, max(total, result.seen))
+        if not (token := page.next_token):
+            break
+    gone = get_user_model().objects.filter(is_active=True, cognito_sub__isnull=False)
+    for django_user in gone.exclude(cognito_username__in=seen_usernames).exclude(cognito_sub__in=seen_usernames):
+        result.missing += 1
+        django_user.is_active = False
+        django_user.save(update_fields=["is_active"])
+        user_sessions_end(user=django_user)
+    return result
+
+
+def _sync_one(django_user, cognito_user, groups):
+    """Copy one Cognito user onto its Django user; return whether anything changed."""
+    attributes = cognito_user.attributes
+    wanted = {
+        "email": attributes.get("email", ""),
+        "first_name": attributes.get("given_name", "")[:150],
+        "last_name": attributes.get("family_name", "")[:150],
+        "is_active": cognito_user.enabled,
+    }
+    changed = [name for name, value in wanted.items() if getattr(django_user, name) != value]
+    for name in changed:
+        setattr(django_user, name, wanted[name])
+    before = set(django_user.groups.values_list("name", flat=True)), django_user.is_staff, django_user.is_superuser
+    if changed:
+        django_user.save(update_fields=changed)
+    if not cognito_user.enabled and "is_active" in changed:
+        user_sessions_end(user=django_user)
+    apply_group_claims(django_user, groups)
+    after = set(django_user.groups.values_list("name", flat=True)), django_user.is_staff, django_user.is_superuser
+    return bool(changed) or before != after
+
+
+# ------------------------------------------------------------------------------
+# Local stack only: the emails Cognito would have sent
+# ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalMessage:
+    to: str
+    subject: str
+    body: str
+    sent: float
+
+
+def local_messages(*, to=""):
+    """Return the emails the local stack recorded instead of sending (newest first); [] on AWS.
+
+    MiniStack keeps invitation and code emails in its SES recorder at
+    ``/_ministack/ses/messages``; Cognito on AWS really sends them.
+    """
+    base = settings.COGNITO_ENDPOINT_URL
+    if not base:
+        return []
+    try:
+        response = requests.get(f"{base.rstrip('/')}/_ministack/ses/messages", timeout=settings.COGNITO_TIMEOUT)
+        response.raise_for_status()
+        payload = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise CognitoUnavailable("The local stack's mail recorder could not be read.") from exc
+    messages = [
+        LocalMessage(
+            to=", ".join(m.get("To", [])),
+            subject=m.get("Subject", ""),
+            body=m.get("BodyText", ""),
+            sent=m.get("Timestamp", 0),
+        )
+        for account in payload.get("messages", {}).values()
+        for m in account
+    ]
+    if to:
+        messages = [m for m in messages if to.lower() in m.to.lower()]
+    return sorted(messages, key=lambda m: m.sent, reverse=True)
+
+
+# ------------------------------------------------------------------------------
+# Errors in plain words
+# ------------------------------------------------------------------------------
+
+_PLAIN = {
+    "UserNotFoundException": "That user is not in the pool (any more).",
+    "ResourceNotFoundException": "That user, group or pool does not exist.",
+    "UsernameExistsException": "A user with that email address already exists.",
+    "InvalidPasswordException": "The password does not meet the pool's password policy.",
+    "LimitExceededException": "Cognito's limit for this was reached; try again later.",
+    "TooManyRequestsException": "Cognito is throttling requests right now; try again in a moment.",
+    "GroupExistsException": "A group with that name already exists.",
+    "UnsupportedUserStateException": "The user's status does not allow this.",
+    "NotAuthorizedException": "Cognito refused: the user's status does not allow this.",
+    "UserPoolAddOnNotEnabledException": "This needs the pool's threat protection, which is off.",
+    "InvalidAction": "The local Cognito stack does not offer this.",
+}
+
+
+def error_message(exc):
+    """Return a Cognito error in plain words for an admin message (never a traceback)."""
+    if exc.code == "local":
+        return str(exc)
+    if isinstance(exc, CognitoUnavailable) and exc.code not in _PLAIN:
+        return "Cognito could not be reached or failed; nothing was changed. Try again in a moment."
+    if exc.code in _PLAIN:
+        return _PLAIN[exc.code]
+    detail = str(exc).split(": ", 1)[-1]
+    if exc.code == "InvalidParameterException":
+        return f"Cognito refused a value: {detail}"
+    return f"Cognito refused: {detail}"
