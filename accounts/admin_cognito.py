@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import forms, services
 from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
+from .link_views import link_target
 from .models import CognitoGroup, CognitoUser
 
 logger = logging.getLogger(__name__)
@@ -267,6 +268,10 @@ class PoolUserAdmin(CognitoModelAdmin):
             quoted_id=quote(object_id),
             original=CognitoUser(pk=object_id),
             password_form=forms.SetPasswordForm(),
+            # Same person, two accounts: offer to link this federated sign-in to the native account.
+            link_target=(
+                link_target(detail.linked) if detail.linked and request.user.has_perm("accounts.change_user") else None
+            ),
         )
 
     @method_decorator(sensitive_post_parameters("password"))

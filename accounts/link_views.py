@@ -30,6 +30,11 @@ def link_candidates():
     return [(user, natives[user.email.lower()]) for user in federated if user.email.lower() in natives]
 
 
+def link_target(user):
+    """Return the native user ``user`` (a federated user) could be linked to, or None."""
+    return next((native for federated, native in link_candidates() if federated.pk == user.pk), None)
+
+
 @permission_required("accounts.change_user", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def link_accounts(request):

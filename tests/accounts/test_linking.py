@@ -156,3 +156,24 @@ def test_where_cognito_lacks_linking_the_page_says_so(client, monkeypatch):
     response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk})
     assert response.status_code == 503
     assert b"Linking is not available on this Cognito" in response.content
+
+
+def test_the_cognito_user_page_offers_the_link(client, federated, person):
+    """Staff find the offer on the federated user's page in the Cognito user admin, and it links."""
+    email, native, google = person
+    admin = User.objects.create(username="admin-linker", cognito_sub="admin-linker", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page_url = reverse("admin:accounts_cognitouser_change", args=[f"Google_{email}"])
+
+    page = client.get(page_url).content.decode()
+    assert 'data-testid="link-target"' in page
+    assert f'name="native" value="{native.pk}"' in page
+    # The native user's own page offers nothing.
+    assert (
+        'data-testid="link-target"'
+        not in client.get(reverse("admin:accounts_cognitouser_change", args=[native.cognito_username])).content.decode()
+    )
+
+    response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk}, follow=True)
+    assert "Linked: Google sign-ins now land in" in response.content.decode()
+    assert not User.objects.filter(pk=google.pk).exists()
