@@ -42,3 +42,9 @@ class NotAvailable(CognitoError):
 
 class UnsupportedState(CognitoError):
     """The user is not in a state that allows this (e.g. resending an invitation to a confirmed user)."""
+
+
+class NotAllowed(CognitoError):
+    """The acting staff member may not make this change (the message says why)."""
+
+    code = "local"

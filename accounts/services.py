@@ -29,6 +29,7 @@ from .exceptions import (
     CognitoUnavailable,
     InvalidParameter,
     InvalidPassword,
+    NotAllowed,
     TooManyRequests,
     UnsupportedState,
 )
@@ -345,6 +346,27 @@ def user_create(*, actor, email, phone="", given_name="", family_name="", groups
     return result
 
 
+def privileged_groups():
+    """Return the Cognito groups that grant staff or superuser rights on this site."""
+    return set(settings.COGNITO_STAFF_GROUPS) | set(settings.COGNITO_SUPERUSER_GROUPS)
+
+
+def _require_may_manage(actor, username, *, group=None):
+    """Refuse a non-superuser's change to a staff or admin user, or to a staff or admin group.
+
+    Without this, the "change Cognito user" permission would be a way to become
+    a superuser: add yourself to ``admins``, or set an admin's password. One
+    read (AdminListGroupsForUser) when the actor is not a superuser.
+    """
+    if actor is None or actor.is_superuser:
+        return
+    privileged = privileged_groups()
+    if group is not None and group in privileged:
+        raise NotAllowed(f"Only a superuser can change who is in the {group} group.")
+    if privileged & set(_cognito().list_groups_for_user(_pool(), username)):
+        raise NotAllowed("Only a superuser can change a user who is in a staff or admin group.")
+
+
 def user_attributes_update(*, actor, username, attributes, mark_email_verified=False):
     """Write changed attributes to Cognito (AdminUpdateUserAttributes), then log them.
 
@@ -354,6 +376,7 @@ def user_attributes_update(*, actor, username, attributes, mark_email_verified=F
     """
     if not attributes:
         return []
+    _require_may_manage(actor, username)
     schema = {a.name: a for a in pool_settings().attributes}
     for name in attributes:
         spec = schema.get(name)
@@ -372,6 +395,7 @@ def user_attributes_update(*, actor, username, attributes, mark_email_verified=F
 
 def user_disable(*, actor, username):
     """Disable the user in Cognito, then end their site sessions and mark the linked Django user inactive."""
+    _require_may_manage(actor, username)
     _cognito().disable_user(_pool(), username)
     _site_user_update(username, active=False)
     _user_log(actor, username, "Disabled; site sessions ended.")
@@ -379,6 +403,7 @@ def user_disable(*, actor, username):
 
 def user_enable(*, actor, username):
     """Enable the user in Cognito, then mark the linked Django user active again."""
+    _require_may_manage(actor, username)
     _cognito().enable_user(_pool(), username)
     _site_user_update(username, active=True, end_sessions=False)
     _user_log(actor, username, "Enabled.")
@@ -389,6 +414,7 @@ def user_delete(*, actor, username):
 
     The Django user is kept (inactive) so that the admin log and anything it owns survive.
     """
+    _require_may_manage(actor, username)
     label = str(linked_users(usernames=[username]).get(username) or username)
     _cognito().delete_user(_pool(), username)
     _site_user_update(username, active=False)
@@ -397,6 +423,7 @@ def user_delete(*, actor, username):
 
 def user_sign_out_everywhere(*, actor, username):
     """Revoke the user's Cognito tokens (AdminUserGlobalSignOut), then end their sessions on this site."""
+    _require_may_manage(actor, username)
     _cognito().admin_global_sign_out(_pool(), username)
     _site_user_update(username, active=None)
     _user_log(actor, username, "Signed out everywhere; site sessions ended.")
@@ -404,14 +431,20 @@ def user_sign_out_everywhere(*, actor, username):
 
 def user_password_reset(*, actor, username):
     """Make Cognito send the user a reset code (AdminResetUserPassword); they must set a new password."""
+    _require_may_manage(actor, username)
     _cognito().reset_user_password(_pool(), username)
     _user_log(actor, username, "Password reset; a code was sent to the user.")
 
 
 @sensitive_variables("password")
-def user_password_set(*, actor, username, password, permanent):
-    """Check ``password`` against the pool's policy, then set it in Cognito (AdminSetUserPassword) and log it."""
-    _check_password(password)
+def user_password_set(*, actor, username, password, permanent, policy=None):
+    """Check ``password`` against the pool's policy, then set it in Cognito (AdminSetUserPassword) and log it.
+
+    Bulk runs pass the ``policy`` they read once: DescribeUserPool is capped at
+    5 calls a second per pool, far below the bulk pace.
+    """
+    _check_password(password, policy)
+    _require_may_manage(actor, username)
     _cognito().set_user_password(_pool(), username, password, permanent=permanent)
     _user_log(actor, username, "Password set (permanent)." if permanent else "Temporary password set.")
 
@@ -419,6 +452,7 @@ def user_password_set(*, actor, username, password, permanent):
 def user_group_add(*, actor, username, group):
     """Add the user to ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
+    _require_may_manage(actor, username, group=group)
     _cognito().add_user_to_group(_pool(), username, group)
     _user_log(actor, username, f"Added to group {group}.")
 
@@ -426,6 +460,7 @@ def user_group_add(*, actor, username, group):
 def user_group_remove(*, actor, username, group):
     """Remove the user from ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
+    _require_may_manage(actor, username, group=group)
     _cognito().remove_user_from_group(_pool(), username, group)
     _user_log(actor, username, f"Removed from group {group}.")
 
@@ -480,11 +515,13 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
     user's change is complete (Cognito, then site) before the next begins.
     """
     service = BULK_ACTIONS[action][0]
-    params = params or {}
+    params = dict(params or {})
+    if action == "set_password":
+        params["policy"] = pool_settings().password_policy
     interval = 1.0 / settings.COGNITO_BULK_RATE
     result = BulkResult()
     last = None
-    for username in usernames:
+    for index, username in enumerate(usernames):
         for attempt in range(settings.COGNITO_BULK_RETRIES + 1):
             if last is not None and (wait := interval - (clock() - last)) > 0:
                 sleep(wait)
@@ -497,6 +534,12 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
                 else:
                     sleep(0.5 * 2**attempt)
                     continue
+            except CognitoUnavailable as exc:
+                # Every further call would wait out the same timeouts: stop and say so.
+                result.failed[username] = error_message(exc)
+                for rest in usernames[index + 1 :]:
+                    result.failed[rest] = "Not attempted: Cognito could not be reached."
+                return result
             except CognitoError as exc:
                 result.failed[username] = error_message(exc)
             else:
@@ -603,7 +646,7 @@ def users_sync(*, progress=None):
                 break
     total = cognito.estimated_users(_pool())
     result = SyncResult()
-    seen_usernames = set()
+    seen_usernames, seen_subs = set(), set()
     token = ""
     while True:
         page = cognito.list_users_page(_pool(), token=token)
@@ -611,6 +654,7 @@ def users_sync(*, progress=None):
         for user in page.users:
             result.seen += 1
             seen_usernames.add(user.username)
+            seen_subs.add(user.sub)
             django_user = linked.get(user.username)
             if django_user is None:
                 continue
@@ -621,8 +665,10 @@ def users_sync(*, progress=None):
             progress(result.seen, max(total, result.seen))
         if not (token := page.next_token):
             break
-    gone = get_user_model().objects.filter(is_active=True, cognito_sub__isnull=False)
-    for django_user in gone.exclude(cognito_username__in=seen_usernames).exclude(cognito_sub__in=seen_usernames):
+    # Compared here, not in SQL: an IN list of every username would pass SQLite's variable limit.
+    for django_user in get_user_model().objects.filter(is_active=True, cognito_sub__isnull=False).iterator():
+        if django_user.cognito_sub in seen_subs or django_user.cognito_username in seen_usernames:
+            continue
         result.missing += 1
         django_user.is_active = False
         django_user.save(update_fields=["is_active"])

@@ -22,3 +22,11 @@ def cognito_calls(cognito):
 def actor(db):
     """The staff member who makes the changes (for the admin log)."""
     return get_user_model().objects.create(username="actor", email="actor@example.com", is_staff=True)
+
+
+@pytest.fixture
+def superuser_actor(db):
+    """A superuser making changes: no privilege check reads the target's groups first."""
+    return get_user_model().objects.create(
+        username="super-actor", email="super@example.com", is_staff=True, is_superuser=True
+    )

@@ -220,9 +220,9 @@ def test_passwords_reset_and_set(cognito, provisioned, boto, actor, cognito_call
 
 def test_group_membership(cognito, provisioned, boto, actor):
     username, _ = pool_user_create(boto, provisioned.pool_id)
-    services.user_group_add(actor=actor, username=username, group="staff")
-    assert services.user_detail(username=username).groups == ["staff"]
-    services.user_group_remove(actor=actor, username=username, group="staff")
+    services.user_group_add(actor=actor, username=username, group="members")
+    assert services.user_detail(username=username).groups == ["members"]
+    services.user_group_remove(actor=actor, username=username, group="members")
     assert services.user_detail(username=username).groups == []
     with pytest.raises(services.CognitoError):
         services.user_group_add(actor=actor, username=username, group="no-such-group")
@@ -276,7 +276,7 @@ def test_bulk_reports_each_user_and_goes_on_after_a_failure(cognito, provisioned
     assert not _cognito_user(boto, provisioned.pool_id, second)["Enabled"]
 
 
-def test_bulk_paces_calls_under_the_quota(settings, cognito, provisioned, actor):
+def test_bulk_paces_calls_under_the_quota(settings, cognito, provisioned, superuser_actor):
     """Faked with botocore's Stubber (so no time passes on the wire) and a fake clock: checks the spacing only."""
     settings.COGNITO_BULK_RATE = 20
     now, sleeps = [0.0], []
@@ -289,13 +289,13 @@ def test_bulk_paces_calls_under_the_quota(settings, cognito, provisioned, actor)
         for _ in range(3):
             stub.add_response("admin_enable_user", {})
         result = services.users_bulk_apply(
-            actor=actor, usernames=["a", "b", "c"], action="enable", sleep=sleep, clock=lambda: now[0]
+            actor=superuser_actor, usernames=["a", "b", "c"], action="enable", sleep=sleep, clock=lambda: now[0]
         )
     assert result.succeeded == ["a", "b", "c"]
     assert sleeps == [0.05, 0.05]
 
 
-def test_bulk_retries_throttled_calls_with_backoff(settings, cognito, provisioned, actor):
+def test_bulk_retries_throttled_calls_with_backoff(settings, cognito, provisioned, superuser_actor):
     """Faked with botocore's Stubber: the local stack never throttles."""
     settings.COGNITO_BULK_RETRIES = 2
     sleeps = []
@@ -305,7 +305,7 @@ def test_bulk_retries_throttled_calls_with_backoff(settings, cognito, provisione
         for _ in range(3):
             stub.add_client_error("admin_disable_user", "TooManyRequestsException", "Rate exceeded", 400)
         result = services.users_bulk_apply(
-            actor=actor, usernames=["slow", "stuck"], action="disable", sleep=sleeps.append
+            actor=superuser_actor, usernames=["slow", "stuck"], action="disable", sleep=sleeps.append
         )
     assert result.succeeded == ["slow"]
     assert result.failed == {"stuck": "Cognito is throttling requests right now; try again in a moment."}
@@ -404,12 +404,12 @@ def test_resend_is_only_for_users_who_never_signed_in(cognito, provisioned, boto
         ),
     ],
 )
-def test_every_cognito_error_has_plain_words(cognito, provisioned, actor, code, expected):
+def test_every_cognito_error_has_plain_words(cognito, provisioned, superuser_actor, code, expected):
     """Faked with botocore's Stubber: the local stack cannot produce LimitExceeded, throttling or internal errors."""
     with Stubber(cognito._client) as stub:
         stub.add_client_error("admin_enable_user", code, "Bad value", 400)
         with pytest.raises(services.CognitoError) as caught:
-            services.user_enable(actor=actor, username="someone")
+            services.user_enable(actor=superuser_actor, username="someone")
     assert services.error_message(caught.value) == expected
     assert not LogEntry.objects.exists()
 
@@ -420,3 +420,53 @@ def test_create_with_a_temporary_password_set_now(cognito, provisioned, boto, ac
     assert _cognito_user(boto, provisioned.pool_id, email)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert "Chosen-Passw0rd!" in services.local_messages(to=email)[0].body
     assert "temporary password set by staff" in LogEntry.objects.get().change_message
+
+
+# -- who may change whom ----------------------------------------------------------
+
+
+def test_staff_cannot_escalate_through_groups_or_admin_users(cognito, provisioned, boto, actor, cognito_calls):
+    """With only the change permission, a staff member may not touch staff/admin users or groups."""
+    username, _ = pool_user_create(boto, provisioned.pool_id)
+    with pytest.raises(services.NotAllowed, match="Only a superuser"):
+        services.user_group_add(actor=actor, username=username, group="admins")
+    with pytest.raises(services.NotAllowed, match="Only a superuser"):
+        services.user_password_set(
+            actor=actor, username="admin@example.com", password="Taken-0ver-Pass!", permanent=True
+        )
+    with pytest.raises(services.NotAllowed):
+        services.user_disable(actor=actor, username="staff@example.com")
+    assert not any(
+        call.startswith(("AdminAddUserToGroup", "AdminSetUserPassword", "AdminDisableUser")) for call in cognito_calls
+    )
+    assert services.user_detail(username=username).groups == []
+    assert not LogEntry.objects.exists()
+
+
+def test_a_superuser_may_change_admin_users_and_groups(cognito, provisioned, boto, superuser_actor):
+    username, _ = pool_user_create(boto, provisioned.pool_id)
+    services.user_group_add(actor=superuser_actor, username=username, group="staff")
+    assert services.user_detail(username=username).groups == ["staff"]
+    services.user_group_remove(actor=superuser_actor, username=username, group="staff")
+
+
+def test_bulk_stops_when_cognito_is_unreachable(settings, cognito, provisioned, superuser_actor):
+    """A closed port: the first failure stops the run instead of waiting out every user's timeouts."""
+    settings.COGNITO_ENDPOINT_URL = "http://127.0.0.1:9"
+    result = services.users_bulk_apply(actor=superuser_actor, usernames=["a", "b", "c"], action="disable")
+    assert result.succeeded == []
+    assert result.failed["b"] == result.failed["c"] == "Not attempted: Cognito could not be reached."
+    assert "could not be reached" in result.failed["a"]
+
+
+def test_bulk_set_password_reads_the_policy_once(cognito, provisioned, boto, superuser_actor, cognito_calls):
+    usernames = [pool_user_create(boto, provisioned.pool_id)[0] for _ in range(3)]
+    cognito_calls.clear()
+    result = services.users_bulk_apply(
+        actor=superuser_actor,
+        usernames=usernames,
+        action="set_password",
+        params={"password": "Bulk-Passw0rd!!", "permanent": True},
+    )
+    assert result.succeeded == usernames
+    assert cognito_calls.count("DescribeUserPool") == 1
