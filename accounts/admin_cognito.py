@@ -270,7 +270,11 @@ class PoolUserAdmin(CognitoModelAdmin):
             password_form=forms.SetPasswordForm(),
             # Same person, two accounts: offer to link this federated sign-in to the native account.
             link_target=(
-                link_target(detail.linked) if detail.linked and request.user.has_perm("accounts.change_user") else None
+                link_target(detail.linked)
+                if detail.linked
+                and detail.user.attributes.get("email_verified") == "true"
+                and request.user.has_perms(["accounts.change_user", "accounts.delete_cognitouser"])
+                else None
             ),
         )
 

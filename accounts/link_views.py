@@ -35,7 +35,7 @@ def link_target(user):
     return next((native for federated, native in link_candidates() if federated.pk == user.pk), None)
 
 
-@permission_required("accounts.change_user", raise_exception=True)
+@permission_required(["accounts.change_user", "accounts.delete_cognitouser"], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def link_accounts(request):
     """List federated users that share an email with a native user; POST links one pair."""
@@ -49,9 +49,10 @@ def link_accounts(request):
         federated = get_object_or_404(get_user_model(), pk=federated_pk)
         native = get_object_or_404(get_user_model(), pk=native_pk)
         try:
-            result = federated_user_link(federated=federated, native=native)
-        except LinkingUnavailable:
+            result = federated_user_link(federated=federated, native=native, actor=request.user)
+        except LinkingUnavailable as exc:
             unavailable, status = True, 503
+            messages.error(request, str(exc))
         except CognitoError as exc:
             messages.error(request, f"Could not link {federated} to {native}: {exc}")
             status = 400

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -40,13 +41,37 @@ class LinkResult:
     moved: int
 
 
-def _federated_identity(cognito, pool_id, username):
+def _federated_identity(cognito_user):
     """Return (provider, provider user id) of a federated Cognito user's own identity."""
-    attributes = cognito.get_user(pool_id, username).attributes
-    identity = federation.primary_identity({"identities": attributes.get("identities", "")})
+    identity = federation.primary_identity({"identities": cognito_user.attributes.get("identities", "")})
     if not identity:
-        raise LinkRefused(f"Cognito user {username} is not a federated user")
+        raise LinkRefused(f"Cognito user {cognito_user.username} is not a federated user")
     return str(identity.get("providerName", "")), str(identity.get("userId", ""))
+
+
+def _require_same_verified_email(federated, native):
+    """Refuse unless both Cognito users carry the same email address, verified on both.
+
+    A shared address is the only evidence that the two accounts are one
+    person; an unverified one (Facebook never asserts verification, and a
+    self-registered account may not have confirmed) proves nothing.
+    """
+    emails = []
+    for user in (federated, native):
+        attributes = user.attributes
+        if attributes.get("email_verified") != "true" or not attributes.get("email"):
+            raise LinkRefused(f"Cognito user {user.username} has no verified email address; they cannot be linked")
+        emails.append(attributes["email"].lower())
+    if emails[0] != emails[1]:
+        raise LinkRefused("the two accounts have different email addresses")
+
+
+def _log(actor, *, user, flag, message):
+    if actor is None:
+        return
+    LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[user], action_flag=flag, change_message=message, single_object=True
+    )
 
 
 def _linked_identity(cognito, pool_id, federated, native):
@@ -60,7 +85,7 @@ def _linked_identity(cognito, pool_id, federated, native):
     raise LinkRefused(f"Cognito user {federated.cognito_username} no longer exists and is not linked to {native}")
 
 
-def federated_user_link(*, federated, native, cognito=None):
+def federated_user_link(*, federated, native, actor=None, cognito=None):
     """Attach ``federated``'s provider identity to ``native`` in Cognito, then merge the Django users.
 
     Cognito is written first: the federated Cognito user is deleted (Cognito
@@ -81,23 +106,36 @@ def federated_user_link(*, federated, native, cognito=None):
         raise LinkRefused("both users must have signed in through Cognito")
     if federation.username_provider(native.cognito_username):
         raise LinkRefused(f"{native} is itself a federated user; link to an email/password account")
+    if not federated.email or federated.email.lower() != native.email.lower():
+        raise LinkRefused("the two accounts have different email addresses")
     cognito = cognito or CognitoClient()
     pool_id = settings.COGNITO_USER_POOL_ID
     try:
+        federated_cognito = cognito.get_user(pool_id, federated.cognito_username)
+    except NotFound:
+        # Linked by an earlier run whose database step failed: only the merge is left.
+        provider, provider_user_id = _linked_identity(cognito, pool_id, federated, native)
+    else:
+        provider, provider_user_id = _federated_identity(federated_cognito)
+        # Every check before anything is deleted.
+        _require_same_verified_email(federated_cognito, cognito.get_user(pool_id, native.cognito_username))
+        cognito.delete_user(pool_id, federated.cognito_username)
         try:
-            provider, provider_user_id = _federated_identity(cognito, pool_id, federated.cognito_username)
-        except NotFound:
-            # Linked by an earlier run whose database step failed: only the merge is left.
-            provider, provider_user_id = _linked_identity(cognito, pool_id, federated, native)
-        else:
-            cognito.get_user(pool_id, native.cognito_username)  # fail before deleting anything
-            cognito.delete_user(pool_id, federated.cognito_username)
             cognito.link_provider_for_user(
                 pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
             )
-    except NotAvailable as exc:
-        raise LinkingUnavailable("this Cognito does not offer AdminLinkProviderForUser") from exc
+        except CognitoError as exc:
+            label = federation.provider_label(provider)
+            logger.error("Deleted Cognito user %s but could not link its identity: %s", federated.cognito_sub, exc)
+            half_done = (
+                f"The {label} Cognito user was deleted, but linking its identity failed ({exc}). "
+                f"Their next {label} sign-in creates a new Cognito user; link again after it."
+            )
+            raise (LinkingUnavailable if isinstance(exc, NotAvailable) else LinkRefused)(half_done) from exc
     logger.info("Linked %s identity of %s to %s", provider, federated.cognito_sub, native.cognito_sub)
+    label = federation.provider_label(provider)
+    _log(actor, user=native, flag=CHANGE, message=f"Linked the {label} sign-in of {federated} to this account.")
+    _log(actor, user=federated, flag=DELETION, message=f"Merged into {native} after linking its {label} sign-in.")
     moved = django_users_merge(source=federated, target=native)
     return LinkResult(user=native, provider=provider, provider_user_id=provider_user_id, moved=moved)
 

@@ -4,6 +4,7 @@ import uuid
 from unittest import mock
 
 import pytest
+import requests
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -21,8 +22,15 @@ User = get_user_model()
 PASSWORD = "Linda-Passw0rd!"
 
 
+def google_identity(simulated_idps, email, *, verified=True):
+    """Give the simulated Google a person with this email (its test API: PUT /users/<sub>)."""
+    claims = {"email": email, "email_verified": "true" if verified else "false", "given_name": "Linda"}
+    response = requests.put(f"{simulated_idps.issuers['Google']}/users/{email}", json=claims, timeout=10)
+    assert response.status_code == 204
+
+
 @pytest.fixture
-def person(federated, provisioned, client):
+def person(federated, provisioned, client, simulated_idps):
     """One person with two site accounts: email/password first, then Google with the same email.
 
     A Cognito user of its own, so linking it never changes the demo users other tests sign in as.
@@ -39,7 +47,8 @@ def person(federated, provisioned, client):
     hosted_ui_sign_in(client, email, PASSWORD)
     native = User.objects.get(email=email, cognito_username__regex=r"^[0-9a-f-]{36}$")
     client.post(reverse("oidc_logout"))
-    federated_sign_in(client, "Google", email)  # typed on the simulated Google's page
+    google_identity(simulated_idps, email)
+    federated_sign_in(client, "Google", email)  # picked on the simulated Google's page
     google = User.objects.get(cognito_username=f"Google_{email}")
     return email, native, google
 
@@ -81,6 +90,8 @@ def test_the_staff_page_lists_the_pair_and_links_it(client, federated, person):
     client.force_login(staff)
     assert client.get(reverse("link_accounts")).status_code == 403
     staff.user_permissions.add(Permission.objects.get(codename="change_user"))
+    assert client.get(reverse("link_accounts")).status_code == 403  # linking deletes a Cognito user too
+    staff.user_permissions.add(Permission.objects.get(codename="delete_cognitouser"))
 
     page = client.get(reverse("link_accounts")).content.decode()
     assert f"Google_{email}" in page
@@ -134,12 +145,15 @@ class _CognitoWithoutLinking:
 
     is_local = True
 
+    deleted = []
+
     def get_user(self, pool_id, username):
         identities = '[{"providerName": "Google", "userId": "g-1", "primary": "true"}]'
-        return type("U", (), {"attributes": {"identities": identities}})()
+        attributes = {"identities": identities, "email": "a@x.example", "email_verified": "true"}
+        return type("U", (), {"username": username, "attributes": attributes})()
 
     def delete_user(self, pool_id, username):
-        self.deleted = username
+        self.deleted.append(username)
 
     def link_provider_for_user(self, pool_id, **kwargs):
         raise NotAvailable("admin_link_provider_for_user: Unknown action", code="InvalidAction")
@@ -151,11 +165,15 @@ def test_where_cognito_lacks_linking_the_page_says_so(client, monkeypatch):
     native = User.objects.create(username="n", cognito_sub="n", cognito_username="0c7e9f5a-0000", email="a@x.example")
     google = User.objects.create(username="g", cognito_sub="g", cognito_username="Google_g-1", email="a@x.example")
     client.force_login(admin)
-    with pytest.raises(LinkingUnavailable):
+    with pytest.raises(LinkingUnavailable, match="was deleted, but linking its identity failed"):
         federated_user_link(federated=google, native=native)
+    # The half-done state is said out loud: the Google Cognito user is gone, the site user stays.
+    assert _CognitoWithoutLinking.deleted == ["Google_g-1"]
+    assert User.objects.filter(pk=google.pk).exists()
     response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk})
     assert response.status_code == 503
     assert b"Linking is not available on this Cognito" in response.content
+    assert b"was deleted" in response.content
 
 
 def test_the_cognito_user_page_offers_the_link(client, federated, person):
@@ -177,3 +195,46 @@ def test_the_cognito_user_page_offers_the_link(client, federated, person):
     response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk}, follow=True)
     assert "Linked: Google sign-ins now land in" in response.content.decode()
     assert not User.objects.filter(pk=google.pk).exists()
+
+
+def test_the_link_is_logged_in_the_admin_history(federated, person):
+    _email, native, google = person
+    actor = User.objects.create(username="linker", cognito_sub="linker", is_staff=True, is_superuser=True)
+    federated_user_link(federated=google, native=native, actor=actor)
+    entry = LogEntry.objects.get(object_id=str(native.pk))
+    assert "Linked the Google sign-in" in entry.change_message
+    assert entry.user == actor
+
+
+def test_a_pair_with_different_emails_is_refused_before_any_call(client, federated, person, provisioned):
+    """Staff cannot post an arbitrary pair: someone's Google sign-in must not land in another's account."""
+    email, _native, google = person
+    other = User.objects.create(
+        username="boss", cognito_sub="boss", cognito_username="boss-uuid", email="boss@corp.example"
+    )
+    with pytest.raises(LinkRefused, match="different email"):
+        federated_user_link(federated=google, native=other)
+    assert federated.get_user(provisioned.pool_id, f"Google_{email}")  # nothing was deleted
+
+
+def test_an_unverified_email_is_refused_and_nothing_is_deleted(client, federated, provisioned, simulated_idps):
+    """The same address, but the provider does not vouch for it: that proves nothing about the person."""
+    email = f"una.{uuid.uuid4().hex[:8]}@example.com"
+    federated.create_user(
+        provisioned.pool_id,
+        email,
+        attributes={"email": email, "email_verified": "true", "given_name": "Una"},
+        suppress_invitation=True,
+    )
+    federated.set_user_password(provisioned.pool_id, email, PASSWORD, permanent=True)
+    hosted_ui_sign_in(client, email, PASSWORD)
+    native = User.objects.get(email=email, cognito_username__regex=r"^[0-9a-f-]{36}$")
+    client.post(reverse("oidc_logout"))
+    google_identity(simulated_idps, email, verified=False)
+    federated_sign_in(client, "Google", email)
+    google = User.objects.get(cognito_username=f"Google_{email}")
+
+    with pytest.raises(LinkRefused, match="no verified email"):
+        federated_user_link(federated=google, native=native)
+    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+    assert User.objects.filter(pk=google.pk).exists()
