@@ -191,7 +191,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             yield writer.writerow([*columns, "status", "enabled", "created"])
             try:
                 for user in services.users_iter(query=query):
-                    values = [user.username] + [_cell(user.attributes.get(c, "")) for c in columns[1:]]
+                    values = [_cell(user.username)] + [_cell(user.attributes.get(c, "")) for c in columns[1:]]
                     yield writer.writerow([*values, user.status, user.enabled, user.created or ""])
             except CognitoError as exc:
                 # Headers are gone already: say so in the file rather than cut it silently.
@@ -354,8 +354,11 @@ class PoolUserAdmin(CognitoModelAdmin):
     # -- local stack only ------------------------------------------------------
 
     def local_mail_view(self, request):
-        """Show the invitation and code emails the local stack recorded (it sends none)."""
-        self._require(request, "view")
+        """Show the invitation and code emails the local stack recorded (it sends none).
+
+        They hold temporary passwords, so reading them takes the change permission.
+        """
+        self._require(request, "change")
         if not services.settings.COGNITO_ENDPOINT_URL:
             raise Http404("Cognito on AWS sends its emails itself.")
         try:

@@ -41,7 +41,7 @@ class UserCreateForm(PasswordPolicyMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     temporary_password = forms.CharField(
-        required=False, strip=False, widget=forms.PasswordInput(render_value=True), max_length=256
+        required=False, strip=False, widget=forms.PasswordInput(render_value=False), max_length=256
     )
 
     def __init__(self, *args, groups=(), policy=None, **kwargs):
