@@ -557,22 +557,26 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
 class GroupRow:
     group: object
     members: int
+    #: True when the group has more members than the list counted (one page each).
+    more: bool = False
 
 
 def groups_list(*, with_members=True):
-    """Return the pool's groups, with member counts (ListUsersInGroup pages, 60 members a call)."""
+    """Return the pool's groups, with member counts.
+
+    Counting reads one ListUsersInGroup page (60 members) per group and says
+    "60+" beyond that: a full count would cost a call per 60 members of every
+    group on every view, against a 30-a-second quota shared by the account and
+    not adjustable. The count links to the group's filtered user list.
+    """
     cognito = _cognito()
     rows = []
     for group in cognito.list_groups(_pool()):
-        members = 0
         if with_members:
-            token = ""
-            while True:
-                page = cognito.list_users_in_group_page(_pool(), group.name, token=token)
-                members += len(page.users)
-                if not (token := page.next_token):
-                    break
-        rows.append(GroupRow(group=group, members=members))
+            page = cognito.list_users_in_group_page(_pool(), group.name)
+            rows.append(GroupRow(group=group, members=len(page.users), more=bool(page.next_token)))
+        else:
+            rows.append(GroupRow(group=group, members=0))
     return rows
 
 

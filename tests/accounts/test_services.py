@@ -322,7 +322,7 @@ def test_groups_create_count_and_delete(cognito, provisioned, boto, actor):
     services.group_create(actor=actor, name=name, description="Temporary", precedence=50)
     _username, _ = pool_user_create(boto, provisioned.pool_id, groups=[name])
     rows = {row.group.name: row for row in services.groups_list()}
-    assert rows[name].members == 1
+    assert (rows[name].members, rows[name].more) == (1, False)
     assert rows[name].group.precedence == 50
 
     services.group_delete(actor=actor, name=name)
@@ -470,3 +470,16 @@ def test_bulk_set_password_reads_the_policy_once(cognito, provisioned, boto, sup
     )
     assert result.succeeded == usernames
     assert cognito_calls.count("DescribeUserPool") == 1
+
+
+def test_the_groups_list_counts_one_page_per_group(cognito, provisioned, boto, superuser_actor, cognito_calls):
+    """Past 60 members a group reads "60+", so the list costs one call per group however large they are."""
+    name = unique_email("big").split("@")[0]
+    services.group_create(actor=superuser_actor, name=name)
+    for _ in range(61):
+        pool_user_create(boto, provisioned.pool_id, groups=[name])
+    cognito_calls.clear()
+    rows = {row.group.name: row for row in services.groups_list()}
+    assert (rows[name].members, rows[name].more) == (60, True)
+    assert cognito_calls.count("ListUsersInGroup") == len(rows)
+    services.group_delete(actor=superuser_actor, name=name)
