@@ -21,19 +21,13 @@ from .exceptions import (
     InvalidPassword,
     LimitExceeded,
     NotAvailable,
+    NotFound,
     TooManyRequests,
     UnsupportedState,
+    UsernameExists,
 )
 
 logger = logging.getLogger(__name__)
-
-
-class UsernameExists(CognitoError):
-    code = "UsernameExistsException"
-
-
-class NotFound(CognitoError):
-    """The user, group, client or pool does not exist."""
 
 
 _ERRORS_BY_CODE = {

@@ -48,3 +48,13 @@ class NotAllowed(CognitoError):
     """The acting staff member may not make this change (the message says why)."""
 
     code = "local"
+
+
+class UsernameExists(CognitoError):
+    """A user with that name (or alias) is already in the pool."""
+
+    code = "UsernameExistsException"
+
+
+class NotFound(CognitoError):
+    """The user, group, client or pool does not exist."""

@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import federation
-from .cognito import CognitoClient, NotAvailable, NotFound
-from .exceptions import CognitoError
+from .cognito import CognitoClient
+from .exceptions import CognitoError, NotAvailable, NotFound
 from .models import UserSession
 from .sessions import user_sessions_end
 

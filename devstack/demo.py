@@ -3,7 +3,7 @@
 import tomllib
 from pathlib import Path
 
-from accounts.cognito import NotFound, UsernameExists
+from accounts.exceptions import NotFound, UsernameExists
 
 DEMO_USERS_FILE = Path(__file__).with_name("demo_users.toml")
 

@@ -3,8 +3,15 @@
 import pytest
 from botocore.stub import Stubber
 
-from accounts.cognito import CognitoClient, NotFound, UsernameExists
-from accounts.exceptions import CognitoUnavailable, InvalidPassword, NotAvailable, TooManyRequests
+from accounts.cognito import CognitoClient
+from accounts.exceptions import (
+    CognitoUnavailable,
+    InvalidPassword,
+    NotAvailable,
+    NotFound,
+    TooManyRequests,
+    UsernameExists,
+)
 from tests.conftest import free_port
 from tests.factories import pool_user_create, unique_email
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import linking
-from accounts.cognito import NotAvailable, NotFound
+from accounts.exceptions import NotAvailable, NotFound
 from accounts.linking import LinkingUnavailable, LinkRefused, federated_user_link
 from accounts.models import UserSession
 from tests.conftest import federated_sign_in, hosted_ui_sign_in
