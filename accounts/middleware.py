@@ -25,14 +25,11 @@ class CognitoSessionMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             record = current_session(request)
-            # Sessions signed in some other way (tests' force_login) carry no tokens to renew.
-            if record is not None:
-                if renewal.session_renew(record=record, user=request.user) == renewal.ENDED:
-                    auth.logout(request)
-                    messages.warning(request, SESSION_ENDED)
-                else:
-                    now = timezone.now()
-                    UserSession.objects.filter(pk=record.pk, last_seen__lt=now - LAST_SEEN_RESOLUTION).update(
-                        last_seen=now
-                    )
+            # Every sign-in records its session; one without a record can no longer be checked.
+            if record is None or renewal.session_renew(record=record, user=request.user) == renewal.ENDED:
+                auth.logout(request)
+                messages.warning(request, SESSION_ENDED)
+            else:
+                now = timezone.now()
+                UserSession.objects.filter(pk=record.pk, last_seen__lt=now - LAST_SEEN_RESOLUTION).update(last_seen=now)
         return self.get_response(request)

@@ -423,3 +423,12 @@ def test_the_same_user_signing_in_again_replaces_the_tokens(client, fake_cognito
     assert UserSession.objects.count() == 1
     assert session_tokens.decrypt(record_of(client).refresh_token) == new
     assert fake_cognito.refresh(old)[0] == 400  # the replaced token was revoked
+
+
+def test_a_signed_in_session_without_its_record_ends(client, cognito, demo):
+    """Without its record a session could never be checked against Cognito again, so it ends."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    UserSession.objects.all().delete()
+    response = client.get("/")
+    assert SESSION_ENDED.encode() in response.content
+    assert "_auth_user_id" not in client.session
