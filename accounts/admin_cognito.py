@@ -21,7 +21,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import forms, services
+from . import forms, policy, services
 from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
 from .link_views import link_target
 from .models import CognitoGroup, CognitoUser
@@ -207,12 +207,14 @@ class PoolUserAdmin(CognitoModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         self._require(request, "add")
         try:
-            groups = [g.group.name for g in services.groups_list(with_members=False)]
-            policy = services.pool_settings().password_policy
+            names = [g.group.name for g in services.groups_list(with_members=False)]
+            # Staff and admin groups are offered to superusers only (accounts.policy).
+            groups = policy.grantable_groups(actor=request.user, names=names)
+            password_policy = services.pool_settings().password_policy
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
-        form = forms.UserCreateForm(request.POST or None, groups=groups, policy=policy)
+        form = forms.UserCreateForm(request.POST or None, groups=groups, policy=password_policy)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -245,6 +247,9 @@ class PoolUserAdmin(CognitoModelAdmin):
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
         data = request.POST if request.method == "POST" else None
+        manageable = policy.acts_as_superuser(request.user) or not (
+            policy.privileged_groups() & set(detail.groups) or policy.site_user_is_privileged(detail.linked)
+        )
         form = forms.AttributesForm(data, schema=schema, current=detail.user.attributes)
         if data is not None and form.is_valid():
             try:
@@ -268,12 +273,15 @@ class PoolUserAdmin(CognitoModelAdmin):
             quoted_id=quote(object_id),
             original=CognitoUser(pk=object_id),
             password_form=forms.SetPasswordForm(),
+            # A staff or admin user is read-only to everyone but superusers (accounts.policy).
+            manageable=manageable,
             # Same person, two accounts: offer to link this federated sign-in to the native account.
             link_target=(
                 link_target(detail.linked)
-                if detail.linked
+                if manageable
+                and detail.linked
                 and detail.user.attributes.get("email_verified") == "true"
-                and request.user.has_perms(["accounts.change_user", "accounts.delete_cognitouser"])
+                and request.user.has_perm("accounts.link_cognitouser")
                 else None
             ),
         )
@@ -317,18 +325,17 @@ class PoolUserAdmin(CognitoModelAdmin):
         if not usernames:
             messages.warning(request, "Select at least one user.")
             return HttpResponseRedirect(self._changelist_url())
-        form = None
+        form, policy_read = None, None
         if action in {"group_add", "group_remove"}:
             form = forms.GroupChoiceForm(request.POST if "confirm" in request.POST else None)
         elif action == "set_password":
-            policy = None
             if "confirm" in request.POST:
                 try:
-                    policy = services.pool_settings().password_policy
+                    policy_read = services.pool_settings().password_policy
                 except CognitoError as exc:
                     self._cognito_error(request, exc)
                     return HttpResponseRedirect(self._changelist_url())
-            form = forms.SetPasswordForm(request.POST if "confirm" in request.POST else None, policy=policy)
+            form = forms.SetPasswordForm(request.POST if "confirm" in request.POST else None, policy=policy_read)
         confirmed = "confirm" in request.POST and (form is None or form.is_valid())
         if action in NEEDS_FORM and not confirmed:
             return self._render(
@@ -341,6 +348,8 @@ class PoolUserAdmin(CognitoModelAdmin):
                 form=form,
             )
         params = dict(form.cleaned_data) if form is not None else {}
+        if action == "set_password":
+            params["policy"] = policy_read  # read once: DescribeUserPool is capped at 5 a second
         result = services.users_bulk_apply(actor=request.user, usernames=usernames, action=action, params=params)
         if len(usernames) == 1 and action != "delete":
             username = usernames[0]
@@ -356,17 +365,19 @@ class PoolUserAdmin(CognitoModelAdmin):
     def local_mail_view(self, request):
         """Show the invitation and code emails the local stack recorded (it sends none).
 
-        They hold temporary passwords, so reading them takes the change permission.
+        They hold temporary passwords and codes, so reading them takes the change
+        permission, and only superusers see those sent to staff and admins.
         """
         self._require(request, "change")
         if not services.settings.COGNITO_ENDPOINT_URL:
             raise Http404("Cognito on AWS sends its emails itself.")
         try:
-            mail = services.local_messages(to=request.GET.get("to", ""))
+            mail = services.local_messages(actor=request.user, to=request.GET.get("to", ""))
         except CognitoError as exc:
             self._cognito_error(request, exc)
-            mail = []
-        return self._render(request, "local_mail.html", title="Emails the local Cognito recorded", mail=mail)
+            mail = services.LocalMail(messages=[])
+        title = "Emails the local Cognito recorded"
+        return self._render(request, "local_mail.html", title=title, mail=mail.messages, hidden=mail.hidden)
 
 
 @admin.register(CognitoGroup)

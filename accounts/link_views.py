@@ -3,6 +3,7 @@
 import logging
 
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
@@ -35,7 +36,8 @@ def link_target(user):
     return next((native for federated, native in link_candidates() if federated.pk == user.pk), None)
 
 
-@permission_required(["accounts.change_user", "accounts.delete_cognitouser"], raise_exception=True)
+@staff_member_required
+@permission_required("accounts.link_cognitouser", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def link_accounts(request):
     """List federated users that share an email with a native user; POST links one pair."""

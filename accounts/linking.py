@@ -16,7 +16,7 @@ from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import federation
+from . import federation, policy
 from .cognito import CognitoClient
 from .exceptions import CognitoError, NotAvailable, NotFound
 from .models import UserSession
@@ -74,11 +74,11 @@ def _log(actor, *, user, flag, message):
     )
 
 
-def _linked_identity(cognito, pool_id, federated, native):
+def _linked_identity(native_target, federated, native):
     """Return (provider, provider user id) of ``federated`` if it is already linked to ``native``."""
     provider = federation.username_provider(federated.cognito_username)
     provider_user_id = federated.cognito_username.partition("_")[2]
-    attributes = cognito.get_user(pool_id, native.cognito_username).attributes
+    attributes = native_target.attributes
     for identity in federation.identities({"identities": attributes.get("identities", "")}):
         if (identity.get("providerName"), str(identity.get("userId"))) == (provider, provider_user_id):
             return provider, provider_user_id
@@ -108,17 +108,23 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
         raise LinkRefused(f"{native} is itself a federated user; link to an email/password account")
     if not federated.email or federated.email.lower() != native.email.lower():
         raise LinkRefused("the two accounts have different email addresses")
+    # Linking deletes one Cognito user and hands its sign-in to another: where
+    # either side is staff or an admin, only a superuser may (accounts.policy).
+    policy.check(actor=actor, change="link", users=[federated, native])
     cognito = cognito or CognitoClient()
     pool_id = settings.COGNITO_USER_POOL_ID
+    native_target = policy.target_user(actor=actor, username=native.cognito_username, change="link", cognito=cognito)
     try:
-        federated_cognito = cognito.get_user(pool_id, federated.cognito_username)
+        federated_target = policy.target_user(
+            actor=actor, username=federated.cognito_username, change="link", cognito=cognito
+        )
     except NotFound:
         # Linked by an earlier run whose database step failed: only the merge is left.
-        provider, provider_user_id = _linked_identity(cognito, pool_id, federated, native)
+        provider, provider_user_id = _linked_identity(native_target, federated, native)
     else:
-        provider, provider_user_id = _federated_identity(federated_cognito)
+        provider, provider_user_id = _federated_identity(federated_target)
         # Every check before anything is deleted.
-        _require_same_verified_email(federated_cognito, cognito.get_user(pool_id, native.cognito_username))
+        _require_same_verified_email(federated_target, native_target)
         cognito.delete_user(pool_id, federated.cognito_username)
         try:
             cognito.link_provider_for_user(

@@ -84,6 +84,9 @@ class CognitoUser(models.Model):
     class Meta:
         managed = False
         verbose_name = "Cognito user"
+        permissions = [
+            ("link_cognitouser", "Can link a social sign-in to the same person's email account"),
+        ]
 
     def __str__(self):
         return self.email or self.username

@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
+from . import policy
 from .cognito import CognitoClient
 from .exceptions import (
     CognitoError,
@@ -30,6 +31,7 @@ from .exceptions import (
     InvalidParameter,
     InvalidPassword,
     NotAllowed,
+    NotFound,
     TooManyRequests,
     UnsupportedState,
 )
@@ -280,27 +282,30 @@ def _log(*, actor, model, object_id, label, flag, message):
     )
 
 
-def _user_log(actor, username, message, flag=CHANGE, label=None):
-    linked = linked_users(usernames=[username]).get(username)
-    label = label or (linked.email if linked and linked.email else username)
-    _log(actor=actor, model=CognitoUser, object_id=username, label=label, flag=flag, message=message)
+def _user_log(actor, target, message, flag=CHANGE):
+    _log(actor=actor, model=CognitoUser, object_id=target.username, label=target.label, flag=flag, message=message)
 
 
-def _site_user_update(username, *, active, end_sessions=True):
-    """End the linked Django user's sessions and set its active flag (None: leave it); return the user or None."""
-    linked = linked_users(usernames=[username]).get(username)
+def _site_user_update(target, *, active, end_sessions=True):
+    """End the linked Django user's sessions and set its active flag (None: leave it); return the user or None.
+
+    The target's linked user was found by sub, so this holds however the
+    admin named the person (username, email or sub). The flag is written with
+    a conditional UPDATE, never by saving a possibly stale object.
+    """
+    linked = target.linked
     if linked is None:
         return None
     if end_sessions:
         user_sessions_end(user=linked)
-    if active is not None and linked.is_active != active:
+    if active is not None:
+        get_user_model().objects.filter(pk=linked.pk).exclude(is_active=active).update(is_active=active)
         linked.is_active = active
-        linked.save(update_fields=["is_active"])
     return linked
 
 
 # ------------------------------------------------------------------------------
-# Changing users (Cognito first, then the site)
+# Changing users (Cognito first, then the site); every write goes through accounts.policy
 # ------------------------------------------------------------------------------
 
 
@@ -316,12 +321,13 @@ def user_create(*, actor, email, phone="", given_name="", family_name="", groups
     """Create a Cognito user, add them to ``groups``, and log it.
 
     Every input is checked before the first call (email, E.164 phone, group
-    names, the temporary password against the pool's policy). Cognito is
-    written first: AdminCreateUser, then AdminAddUserToGroup per group. A group
-    that fails leaves the user created without it; ``groups_failed`` says which
-    and why, so the page can say so.
+    names, who may grant those groups, the temporary password against the
+    pool's policy). Cognito is written first: AdminCreateUser, then
+    AdminAddUserToGroup per group. A group that fails leaves the user created
+    without it; ``groups_failed`` says which and why, so the page can say so.
     """
     _check_user_fields(email=email, phone=phone, groups=groups)
+    policy.check(actor=actor, change="put people in", groups=groups)
     if temporary_password:
         _check_password(temporary_password)
     attributes = {"email": email}
@@ -342,41 +348,28 @@ def user_create(*, actor, email, phone="", given_name="", family_name="", groups
     message = f"Created {how}; groups: {', '.join(result.groups_added) or 'none'}."
     if result.groups_failed:
         message += f" Not added to: {', '.join(result.groups_failed)}."
-    _user_log(actor, user.username, message, flag=ADDITION, label=email)
+    target = policy.Target(username=user.username, sub=user.sub, email=email, status=user.status, enabled=True)
+    _user_log(actor, target, message, flag=ADDITION)
     return result
 
 
-def privileged_groups():
-    """Return the Cognito groups that grant staff or superuser rights on this site."""
-    return set(settings.COGNITO_STAFF_GROUPS) | set(settings.COGNITO_SUPERUSER_GROUPS)
-
-
-def _require_may_manage(actor, username, *, group=None):
-    """Refuse a non-superuser's change to a staff or admin user, or to a staff or admin group.
-
-    Without this, the "change Cognito user" permission would be a way to become
-    a superuser: add yourself to ``admins``, or set an admin's password. One
-    read (AdminListGroupsForUser) when the actor is not a superuser.
-    """
-    if actor is None or actor.is_superuser:
-        return
-    privileged = privileged_groups()
-    if group is not None and group in privileged:
-        raise NotAllowed(f"Only a superuser can change who is in the {group} group.")
-    if privileged & set(_cognito().list_groups_for_user(_pool(), username)):
-        raise NotAllowed("Only a superuser can change a user who is in a staff or admin group.")
-
-
-def user_attributes_update(*, actor, username, attributes, mark_email_verified=False):
+@policy.user_write("change")
+def user_attributes_update(*, target, actor, attributes, mark_email_verified=False):
     """Write changed attributes to Cognito (AdminUpdateUserAttributes), then log them.
 
     Reject names the pool does not have, read-only ones and a malformed email or
     phone before the call. A changed email is sent with ``email_verified`` as
     chosen: without it Cognito keeps the old address until the user verifies.
+    A federated user's email comes from their provider: staff may neither
+    change it nor mark it verified (linking trusts a verified email).
     """
     if not attributes:
         return []
-    _require_may_manage(actor, username)
+    if target.federated and ("email" in attributes or mark_email_verified):
+        raise NotAllowed(
+            f"{target.label} signs in through a social or company provider, which sets their email address; "
+            "it cannot be changed or marked verified here."
+        )
     schema = {a.name: a for a in pool_settings().attributes}
     for name in attributes:
         spec = schema.get(name)
@@ -386,54 +379,53 @@ def user_attributes_update(*, actor, username, attributes, mark_email_verified=F
     payload = dict(attributes)
     if "email" in payload:
         payload["email_verified"] = "true" if mark_email_verified else "false"
-    _cognito().update_user_attributes(_pool(), username, payload)
+    _cognito().update_user_attributes(_pool(), target.username, payload)
     changed = sorted(attributes)
     note = " (email marked verified)" if "email" in attributes and mark_email_verified else ""
-    _user_log(actor, username, f"Changed {', '.join(changed)}{note}.")
+    _user_log(actor, target, f"Changed {', '.join(changed)}{note}.")
     return changed
 
 
-def user_disable(*, actor, username):
+@policy.user_write("disable")
+def user_disable(*, target, actor):
     """Disable the user in Cognito, then end their site sessions and mark the linked Django user inactive."""
-    _require_may_manage(actor, username)
-    _cognito().disable_user(_pool(), username)
-    _site_user_update(username, active=False)
-    _user_log(actor, username, "Disabled; site sessions ended.")
+    _cognito().disable_user(_pool(), target.username)
+    _site_user_update(target, active=False)
+    _user_log(actor, target, "Disabled; site sessions ended.")
 
 
-def user_enable(*, actor, username):
+@policy.user_write("enable")
+def user_enable(*, target, actor):
     """Enable the user in Cognito, then mark the linked Django user active again."""
-    _require_may_manage(actor, username)
-    _cognito().enable_user(_pool(), username)
-    _site_user_update(username, active=True, end_sessions=False)
-    _user_log(actor, username, "Enabled.")
+    _cognito().enable_user(_pool(), target.username)
+    _site_user_update(target, active=True, end_sessions=False)
+    _user_log(actor, target, "Enabled.")
 
 
-def user_delete(*, actor, username):
+@policy.user_write("delete")
+def user_delete(*, target, actor):
     """Delete the user from Cognito, then end their site sessions and mark the linked Django user inactive.
 
     The Django user is kept (inactive) so that the admin log and anything it owns survive.
     """
-    _require_may_manage(actor, username)
-    label = str(linked_users(usernames=[username]).get(username) or username)
-    _cognito().delete_user(_pool(), username)
-    _site_user_update(username, active=False)
-    _user_log(actor, username, "Deleted from the pool; site sessions ended.", flag=DELETION, label=label)
+    _cognito().delete_user(_pool(), target.username)
+    _site_user_update(target, active=False)
+    _user_log(actor, target, "Deleted from the pool; site sessions ended.", flag=DELETION)
 
 
-def user_sign_out_everywhere(*, actor, username):
+@policy.user_write("sign out")
+def user_sign_out_everywhere(*, target, actor):
     """Revoke the user's Cognito tokens (AdminUserGlobalSignOut), then end their sessions on this site."""
-    _require_may_manage(actor, username)
-    _cognito().admin_global_sign_out(_pool(), username)
-    _site_user_update(username, active=None)
-    _user_log(actor, username, "Signed out everywhere; site sessions ended.")
+    _cognito().admin_global_sign_out(_pool(), target.username)
+    _site_user_update(target, active=None)
+    _user_log(actor, target, "Signed out everywhere; site sessions ended.")
 
 
-def user_password_reset(*, actor, username):
+@policy.user_write("reset the password of")
+def user_password_reset(*, target, actor):
     """Make Cognito send the user a reset code (AdminResetUserPassword); they must set a new password."""
-    _require_may_manage(actor, username)
-    _cognito().reset_user_password(_pool(), username)
-    _user_log(actor, username, "Password reset; a code was sent to the user.")
+    _cognito().reset_user_password(_pool(), target.username)
+    _user_log(actor, target, "Password reset; a code was sent to the user.")
 
 
 @sensitive_variables("password")
@@ -444,41 +436,44 @@ def user_password_set(*, actor, username, password, permanent, policy=None):
     5 calls a second per pool, far below the bulk pace.
     """
     _check_password(password, policy)
-    _require_may_manage(actor, username)
-    _cognito().set_user_password(_pool(), username, password, permanent=permanent)
-    _user_log(actor, username, "Password set (permanent)." if permanent else "Temporary password set.")
+    _password_set(actor=actor, username=username, password=password, permanent=permanent)
 
 
-def user_group_add(*, actor, username, group):
+@policy.user_write("set the password of")
+@sensitive_variables("password")
+def _password_set(*, target, actor, password, permanent):
+    _cognito().set_user_password(_pool(), target.username, password, permanent=permanent)
+    _user_log(actor, target, "Password set (permanent)." if permanent else "Temporary password set.")
+
+
+@policy.user_write("change who is in", groups_from=lambda kwargs: [kwargs["group"]])
+def user_group_add(*, target, actor, group):
     """Add the user to ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
-    _require_may_manage(actor, username, group=group)
-    _cognito().add_user_to_group(_pool(), username, group)
-    _user_log(actor, username, f"Added to group {group}.")
+    _cognito().add_user_to_group(_pool(), target.username, group)
+    _user_log(actor, target, f"Added to group {group}.")
 
 
-def user_group_remove(*, actor, username, group):
+@policy.user_write("change who is in", groups_from=lambda kwargs: [kwargs["group"]])
+def user_group_remove(*, target, actor, group):
     """Remove the user from ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
-    _require_may_manage(actor, username, group=group)
-    _cognito().remove_user_from_group(_pool(), username, group)
-    _user_log(actor, username, f"Removed from group {group}.")
+    _cognito().remove_user_from_group(_pool(), target.username, group)
+    _user_log(actor, target, f"Removed from group {group}.")
 
 
-def user_invitation_resend(*, actor, username):
+@policy.user_write("invite again")
+def user_invitation_resend(*, target, actor):
     """Resend the invitation with a new temporary password (AdminCreateUser, MessageAction=RESEND).
 
     Only users who never signed in (FORCE_CHANGE_PASSWORD) are invited again:
     Cognito refuses RESEND for others, and some emulators reset them instead.
-    In an email-as-username pool RESEND must name the user by email, so the
-    user is read first (AdminGetUser).
+    In an email-as-username pool RESEND must name the user by email.
     """
-    cognito = _cognito()
-    user = cognito.get_user(_pool(), username)
-    if user.status != "FORCE_CHANGE_PASSWORD":
+    if target.status != "FORCE_CHANGE_PASSWORD":
         raise UnsupportedState("Only users who have not signed in yet can be invited again.", code="local")
-    cognito.resend_invitation(_pool(), user.attributes.get("email") or user.username)
-    _user_log(actor, username, "Invitation sent again.")
+    _cognito().resend_invitation(_pool(), target.email or target.username)
+    _user_log(actor, target, "Invitation sent again.")
 
 
 # ------------------------------------------------------------------------------
@@ -503,6 +498,10 @@ class BulkResult:
     failed: dict = field(default_factory=dict)
 
 
+NOT_ATTEMPTED_UNREACHABLE = "Not attempted: Cognito could not be reached."
+NOT_ATTEMPTED_TIME = "Not attempted: this run used its time; select these users and run the action again."
+
+
 @sensitive_variables("params")
 def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep, clock=time.monotonic):
     """Apply ``action`` to each user, one after the other, and report per user.
@@ -513,15 +512,31 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
     retried with exponential backoff up to ``COGNITO_BULK_RETRIES`` times; any
     other failure is recorded for that user and the next user is tried. Each
     user's change is complete (Cognito, then site) before the next begins.
+
+    A run stops starting new calls after ``COGNITO_BULK_TIME_BUDGET`` seconds,
+    so it ends well inside a proxy's request timeout; the users it did not
+    reach are reported as not attempted. A ``set_password`` run reads the
+    pool's password policy once, unless the caller passes the one it read.
     """
     service = BULK_ACTIONS[action][0]
     params = dict(params or {})
-    if action == "set_password":
+    if action == "set_password" and params.get("policy") is None:
         params["policy"] = pool_settings().password_policy
-    interval = 1.0 / settings.COGNITO_BULK_RATE
     result = BulkResult()
+    if action in {"group_add", "group_remove"}:
+        # Refused for the whole selection before any call, not once per user.
+        try:
+            policy.check(actor=actor, change="change who is in", groups=[params.get("group", "")])
+        except NotAllowed as exc:
+            result.failed.update(dict.fromkeys(usernames, error_message(exc)))
+            return result
+    interval = 1.0 / settings.COGNITO_BULK_RATE
+    deadline = clock() + settings.COGNITO_BULK_TIME_BUDGET
     last = None
     for index, username in enumerate(usernames):
+        if clock() >= deadline:
+            result.failed.update(dict.fromkeys(usernames[index:], NOT_ATTEMPTED_TIME))
+            return result
         for attempt in range(settings.COGNITO_BULK_RETRIES + 1):
             if last is not None and (wait := interval - (clock() - last)) > 0:
                 sleep(wait)
@@ -529,16 +544,16 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
             try:
                 service(actor=actor, username=username, **params)
             except TooManyRequests as exc:
-                if attempt == settings.COGNITO_BULK_RETRIES:
+                backoff = 0.5 * 2**attempt
+                if attempt == settings.COGNITO_BULK_RETRIES or clock() + backoff >= deadline:
                     result.failed[username] = error_message(exc)
                 else:
-                    sleep(0.5 * 2**attempt)
+                    sleep(backoff)
                     continue
             except CognitoUnavailable as exc:
                 # Every further call would wait out the same timeouts: stop and say so.
                 result.failed[username] = error_message(exc)
-                for rest in usernames[index + 1 :]:
-                    result.failed[rest] = "Not attempted: Cognito could not be reached."
+                result.failed.update(dict.fromkeys(usernames[index + 1 :], NOT_ATTEMPTED_UNREACHABLE))
                 return result
             except CognitoError as exc:
                 result.failed[username] = error_message(exc)
@@ -593,8 +608,9 @@ def _check_group(name, description, precedence):
 
 
 def group_create(*, actor, name, description="", precedence=None):
-    """Create the group in Cognito (CreateGroup), then log it."""
+    """Create the group in Cognito (CreateGroup), then log it; a staff or admin group only by a superuser."""
     _check_group(name, description, precedence)
+    policy.check(actor=actor, change="create", groups=[name])
     _cognito().create_group(_pool(), name, description=description, precedence=precedence)
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=ADDITION, message="Created.")
 
@@ -603,16 +619,24 @@ def group_update(*, actor, name, description="", precedence=None):
     """Change the group's description and precedence in Cognito (UpdateGroup), then log it.
 
     MiniStack has no UpdateGroup: the call raises NotAvailable there and nothing changes.
+    A staff or admin group is changed by a superuser only (precedence decides
+    which group's role a member gets).
     """
     _check_group(name, description, precedence)
+    policy.check(actor=actor, change="change", groups=[name])
     _cognito().update_group(_pool(), name, description=description, precedence=precedence)
     message = f"Changed description and precedence ({precedence if precedence is not None else 'none'})."
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=CHANGE, message=message)
 
 
 def group_delete(*, actor, name):
-    """Delete the group in Cognito (members leave it), then log it; Django's mirror follows at sign-in or sync."""
+    """Delete the group in Cognito (members leave it), then log it; Django's mirror follows at sign-in or sync.
+
+    Deleting a staff or admin group demotes every member at their next
+    sign-in: only a superuser may.
+    """
     _check_group_name(name)
+    policy.check(actor=actor, change="delete", groups=[name])
     _cognito().delete_group(_pool(), name)
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=DELETION, message="Deleted.")
 
@@ -715,34 +739,73 @@ class LocalMessage:
     sent: float
 
 
-def local_messages(*, to=""):
-    """Return the emails the local stack recorded instead of sending (newest first); [] on AWS.
+@dataclass(frozen=True)
+class LocalMail:
+    messages: list
+    #: Messages to staff or admins left out: a non-superuser must not read their codes and passwords.
+    hidden: int = 0
+
+
+def privileged_emails():
+    """Return the lower-cased email addresses of staff and admins, in Cognito and on this site.
+
+    Reads every page of ListUsersInGroup for each staff or admin group; the
+    local stack's pools are small.
+    """
+    cognito = _cognito()
+    emails = set()
+    for group in sorted(policy.privileged_groups()):
+        token = ""
+        while True:
+            try:
+                page = cognito.list_users_in_group_page(_pool(), group, token=token)
+            except NotFound:
+                break
+            emails.update(u.attributes.get("email", "").lower() for u in page.users)
+            if not (token := page.next_token):
+                break
+    staff = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True)).exclude(email="")
+    emails.update(email.lower() for email in staff.values_list("email", flat=True))
+    emails.discard("")
+    return emails
+
+
+def local_messages(*, actor, to=""):
+    """Return the emails the local stack recorded instead of sending (newest first); none on AWS.
 
     MiniStack keeps invitation and code emails in its SES recorder at
-    ``/_ministack/ses/messages``; Cognito on AWS really sends them.
+    ``/_ministack/ses/messages``; Cognito on AWS really sends them. They carry
+    temporary passwords and reset codes, which anyone can have sent to an
+    admin's address, so a non-superuser never sees a message to staff or admins.
     """
     base = settings.COGNITO_ENDPOINT_URL
     if not base:
-        return []
+        return LocalMail(messages=[])
     try:
         response = requests.get(f"{base.rstrip('/')}/_ministack/ses/messages", timeout=settings.COGNITO_TIMEOUT)
         response.raise_for_status()
         payload = response.json()
-    except (requests.RequestException, ValueError) as exc:
+        accounts = payload.get("messages", {}).values() if isinstance(payload, dict) else []
+        recorded = [m for account in accounts for m in account if isinstance(m, dict)]
+    except (requests.RequestException, ValueError, AttributeError, TypeError) as exc:
         raise CognitoUnavailable("The local stack's mail recorder could not be read.") from exc
     messages = [
         LocalMessage(
-            to=", ".join(m.get("To", [])),
-            subject=m.get("Subject", ""),
-            body=m.get("BodyText", ""),
-            sent=m.get("Timestamp", 0),
+            to=", ".join(str(address) for address in m.get("To", [])),
+            subject=str(m.get("Subject", "")),
+            body=str(m.get("BodyText", "")),
+            sent=m.get("Timestamp", 0) if isinstance(m.get("Timestamp", 0), int | float) else 0,
         )
-        for account in payload.get("messages", {}).values()
-        for m in account
+        for m in recorded
     ]
     if to:
         messages = [m for m in messages if to.lower() in m.to.lower()]
-    return sorted(messages, key=lambda m: m.sent, reverse=True)
+    hidden = 0
+    if not policy.acts_as_superuser(actor):
+        privileged = privileged_emails()
+        shown = [m for m in messages if not {a.strip().lower() for a in m.to.split(",")} & privileged]
+        hidden, messages = len(messages) - len(shown), shown
+    return LocalMail(messages=sorted(messages, key=lambda m: m.sent, reverse=True), hidden=hidden)
 
 
 # ------------------------------------------------------------------------------

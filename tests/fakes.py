@@ -204,3 +204,17 @@ class FakeCognito:
                 answer["refresh_token"] = f"opaque-refresh-{uuid.uuid4()}"
                 self.refresh_tokens[answer["refresh_token"]] = sub
             return 200, answer
+
+
+def stub_target(stub, username, *, groups=(), status="CONFIRMED"):
+    """Queue, on a botocore Stubber, the two reads accounts.policy makes before a write to ``username``."""
+    stub.add_response(
+        "admin_get_user",
+        {
+            "Username": username,
+            "UserAttributes": [{"Name": "sub", "Value": f"sub-{username}"}, {"Name": "email", "Value": ""}],
+            "Enabled": True,
+            "UserStatus": status,
+        },
+    )
+    stub.add_response("admin_list_groups_for_user", {"Groups": [{"GroupName": g} for g in groups]})

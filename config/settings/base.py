@@ -121,6 +121,9 @@ COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
 # https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
 COGNITO_BULK_RATE = env.float("COGNITO_BULK_RATE", default=20.0)
 COGNITO_BULK_RETRIES = env.int("COGNITO_BULK_RETRIES", default=4)
+# Seconds one bulk run may spend before it reports the rest as "not attempted":
+# well under a proxy's or gunicorn's request timeout.
+COGNITO_BULK_TIME_BUDGET = env.float("COGNITO_BULK_TIME_BUDGET", default=20.0)
 # Extra site origins to register as callback and sign-out URLs when provisioning
 # (the declarative file already lists http://127.0.0.1:8000 and http://localhost:8000).
 COGNITO_SITE_URLS = env.list("COGNITO_SITE_URLS", default=[])

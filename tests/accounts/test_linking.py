@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts import linking
-from accounts.exceptions import NotAvailable, NotFound
+from accounts import linking, services
+from accounts.exceptions import NotAllowed, NotAvailable, NotFound
 from accounts.linking import LinkingUnavailable, LinkRefused, federated_user_link
 from accounts.models import UserSession
 from tests.conftest import federated_sign_in, hosted_ui_sign_in
@@ -89,9 +89,9 @@ def test_the_staff_page_lists_the_pair_and_links_it(client, federated, person):
     staff = User.objects.create(username="staff-linker", cognito_sub="staff-linker", is_staff=True)
     client.force_login(staff)
     assert client.get(reverse("link_accounts")).status_code == 403
-    staff.user_permissions.add(Permission.objects.get(codename="change_user"))
-    assert client.get(reverse("link_accounts")).status_code == 403  # linking deletes a Cognito user too
-    staff.user_permissions.add(Permission.objects.get(codename="delete_cognitouser"))
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "delete_cognitouser"]))
+    assert client.get(reverse("link_accounts")).status_code == 403  # linking has a permission of its own
+    staff.user_permissions.add(Permission.objects.get(codename="link_cognitouser"))
 
     page = client.get(reverse("link_accounts")).content.decode()
     assert f"Google_{email}" in page
@@ -150,7 +150,11 @@ class _CognitoWithoutLinking:
     def get_user(self, pool_id, username):
         identities = '[{"providerName": "Google", "userId": "g-1", "primary": "true"}]'
         attributes = {"identities": identities, "email": "a@x.example", "email_verified": "true"}
-        return type("U", (), {"username": username, "attributes": attributes})()
+        fields = {"username": username, "attributes": attributes, "sub": f"sub-{username}", "enabled": True}
+        return type("U", (), {**fields, "status": "EXTERNAL_PROVIDER" if "_" in username else "CONFIRMED"})()
+
+    def list_groups_for_user(self, pool_id, username):
+        return []
 
     def delete_user(self, pool_id, username):
         self.deleted.append(username)
@@ -238,3 +242,58 @@ def test_an_unverified_email_is_refused_and_nothing_is_deleted(client, federated
         federated_user_link(federated=google, native=native)
     assert federated.get_user(provisioned.pool_id, f"Google_{email}")
     assert User.objects.filter(pk=google.pk).exists()
+
+
+# -- who may link (accounts.policy) ----------------------------------------------------
+
+
+@pytest.fixture
+def linker():
+    """A staff member (not superuser) who may link and change Cognito users."""
+    staff = User.objects.create(username="linker-staff", cognito_sub="linker-staff", is_staff=True)
+    codenames = ["link_cognitouser", "view_cognitouser", "change_cognitouser", "delete_cognitouser"]
+    staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return User.objects.get(pk=staff.pk)
+
+
+def test_staff_can_neither_change_nor_verify_a_federated_users_email(federated, provisioned, person, linker):
+    """Finding 3: the email of a Google user comes from Google; linking trusts it, so staff must not set it."""
+    email, _native, _google = person
+    username = f"Google_{email}"
+    for attributes, verify in (({"email": "admin@example.com"}, True), ({"email": "admin@example.com"}, False)):
+        with pytest.raises(NotAllowed, match="sets their email address"):
+            services.user_attributes_update(
+                actor=linker, username=username, attributes=attributes, mark_email_verified=verify
+            )
+    assert federated.get_user(provisioned.pool_id, username).attributes["email"] == email
+    # Other attributes of a federated user can still be changed.
+    services.user_attributes_update(actor=linker, username=username, attributes={"given_name": "Lin"})
+
+
+def test_linking_to_an_admin_is_refused_to_staff_and_nothing_is_deleted(client, federated, provisioned, person, linker):
+    """Finding 3: staff must not hand their own sign-in to an admin's account."""
+    email, native, google = person
+    federated.add_user_to_group(provisioned.pool_id, email, "admins")
+    try:
+        with pytest.raises(NotAllowed, match="Only a superuser can link"):
+            federated_user_link(federated=google, native=native, actor=linker)
+        client.force_login(linker)
+        response = client.post(reverse("link_accounts"), {"federated": google.pk, "native": native.pk})
+        assert response.status_code == 400
+        assert "Only a superuser can link" in response.content.decode()
+    finally:
+        federated.remove_user_from_group(provisioned.pool_id, email, "admins")
+    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+    assert User.objects.filter(pk=google.pk).exists()
+
+
+def test_linking_never_deletes_a_privileged_federated_user_for_staff(federated, provisioned, person, linker):
+    """Finding 4: the normal delete refuses a staff member's Google user; linking must too."""
+    email, native, google = person
+    federated.add_user_to_group(provisioned.pool_id, f"Google_{email}", "staff")
+    with pytest.raises(NotAllowed, match="Only a superuser can link"):
+        federated_user_link(federated=google, native=native, actor=linker)
+    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+    # A superuser may.
+    admin = User.objects.create(username="su-linker", cognito_sub="su-linker", is_staff=True, is_superuser=True)
+    assert federated_user_link(federated=google, native=native, actor=admin).provider == "Google"

@@ -8,6 +8,7 @@ from django.test import Client
 from accounts import services
 from accounts.exceptions import InvalidParameter, InvalidPassword, NotAvailable
 from accounts.models import UserSession
+from tests import fakes
 from tests.conftest import hosted_ui_sign_in
 from tests.factories import linked_user_create, pool_user_create, unique_email
 
@@ -102,7 +103,7 @@ def test_create_with_invitation_adds_groups_and_logs(cognito, provisioned, boto,
     groups = boto.admin_list_groups_for_user(UserPoolId=provisioned.pool_id, Username=email)["Groups"]
     assert [g["GroupName"] for g in groups] == ["members"]
     # The local stack records the invitation instead of sending it.
-    invitation = services.local_messages(to=email)[0]
+    invitation = services.local_messages(actor=None, to=email).messages[0]
     assert "temporary password" in invitation.body
     entry = LogEntry.objects.get(object_id=result.user.username)
     assert (entry.user, entry.action_flag, entry.object_repr) == (actor, ADDITION, email)
@@ -150,7 +151,7 @@ def test_resend_invitation_sends_a_new_temporary_password(cognito, provisioned, 
     email = unique_email("resend")
     result = services.user_create(actor=actor, email=email)
     services.user_invitation_resend(actor=actor, username=result.user.username)
-    assert len(services.local_messages(to=email)) == 2
+    assert len(services.local_messages(actor=None, to=email).messages) == 2
     assert _cognito_user(boto, provisioned.pool_id, email)["Username"] == result.user.username
 
 
@@ -286,7 +287,8 @@ def test_bulk_paces_calls_under_the_quota(settings, cognito, provisioned, superu
         now[0] += seconds
 
     with Stubber(cognito._client) as stub:
-        for _ in range(3):
+        for username in ["a", "b", "c"]:
+            fakes.stub_target(stub, username)
             stub.add_response("admin_enable_user", {})
         result = services.users_bulk_apply(
             actor=superuser_actor, usernames=["a", "b", "c"], action="enable", sleep=sleep, clock=lambda: now[0]
@@ -300,9 +302,12 @@ def test_bulk_retries_throttled_calls_with_backoff(settings, cognito, provisione
     settings.COGNITO_BULK_RETRIES = 2
     sleeps = []
     with Stubber(cognito._client) as stub:
+        fakes.stub_target(stub, "slow")
         stub.add_client_error("admin_disable_user", "TooManyRequestsException", "Rate exceeded", 400)
+        fakes.stub_target(stub, "slow")
         stub.add_response("admin_disable_user", {})
         for _ in range(3):
+            fakes.stub_target(stub, "stuck")
             stub.add_client_error("admin_disable_user", "TooManyRequestsException", "Rate exceeded", 400)
         result = services.users_bulk_apply(
             actor=superuser_actor, usernames=["slow", "stuck"], action="disable", sleep=sleeps.append
@@ -386,7 +391,7 @@ def test_resend_is_only_for_users_who_never_signed_in(cognito, provisioned, boto
         services.user_invitation_resend(actor=actor, username=username)
     assert services.error_message(caught.value) == "Only users who have not signed in yet can be invited again."
     assert "AdminCreateUser" not in cognito_calls
-    assert services.local_messages(to=email) == []
+    assert services.local_messages(actor=None, to=email).messages == []
 
 
 @pytest.mark.parametrize(
@@ -407,6 +412,7 @@ def test_resend_is_only_for_users_who_never_signed_in(cognito, provisioned, boto
 def test_every_cognito_error_has_plain_words(cognito, provisioned, superuser_actor, code, expected):
     """Faked with botocore's Stubber: the local stack cannot produce LimitExceeded, throttling or internal errors."""
     with Stubber(cognito._client) as stub:
+        fakes.stub_target(stub, "someone")
         stub.add_client_error("admin_enable_user", code, "Bad value", 400)
         with pytest.raises(services.CognitoError) as caught:
             services.user_enable(actor=superuser_actor, username="someone")
@@ -418,7 +424,7 @@ def test_create_with_a_temporary_password_set_now(cognito, provisioned, boto, ac
     email = unique_email("setnow")
     services.user_create(actor=actor, email=email, temporary_password="Chosen-Passw0rd!")
     assert _cognito_user(boto, provisioned.pool_id, email)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    assert "Chosen-Passw0rd!" in services.local_messages(to=email)[0].body
+    assert "Chosen-Passw0rd!" in services.local_messages(actor=None, to=email).messages[0].body
     assert "temporary password set by staff" in LogEntry.objects.get().change_message
 
 
