@@ -30,6 +30,7 @@ from .exceptions import (
     InvalidParameter,
     InvalidPassword,
     NotAllowed,
+    NotFound,
     TooManyRequests,
     UnsupportedState,
 )
@@ -633,12 +634,14 @@ class SyncResult:
 def users_sync(*, progress=None):
     """Bring every linked Django user's email, names, active flag and groups up to date with the pool.
 
-    Reads only Cognito: ListUsers page by page, and ListUsersInGroup per group
+    Reads only Cognito: the pool first (DescribeUserPool, which also gives the
+    estimated total), then ListUsersInGroup per group and ListUsers page by page
     (far fewer calls than one per user). Writes only the database. Django users
     whose Cognito user is gone are marked inactive and signed out. ``progress``
     is called with (users seen, estimated total) after each page.
     """
     cognito = _cognito()
+    total = _sync_pool(cognito).estimated_users
     memberships = {}
     for group in cognito.list_groups(_pool()):
         token = ""
@@ -648,7 +651,6 @@ def users_sync(*, progress=None):
                 memberships.setdefault(user.username, []).append(group.name)
             if not (token := page.next_token):
                 break
-    total = cognito.estimated_users(_pool())
     result = SyncResult()
     seen_usernames, seen_subs = set(), set()
     token = ""
@@ -678,6 +680,19 @@ def users_sync(*, progress=None):
         django_user.save(update_fields=["is_active"])
         user_sessions_end(user=django_user)
     return result
+
+
+def _sync_pool(cognito):
+    """Read the configured pool, or refuse plainly: a pool that is not there must not look like an empty one."""
+    pool_id = _pool()
+    try:
+        return cognito.describe_user_pool(pool_id)
+    except NotFound as exc:
+        message = (
+            f"The user pool {pool_id} does not exist in {settings.COGNITO_REGION}: "
+            "check COGNITO_USER_POOL_ID and COGNITO_REGION. Nothing was changed."
+        )
+        raise NotFound(message, code="local") from exc
 
 
 def _sync_one(django_user, cognito_user, groups):

@@ -32,3 +32,23 @@ def test_sync_with_the_pool_unreachable_fails_plainly(cognito, settings):
     settings.COGNITO_TIMEOUT = 0.5
     with pytest.raises(CommandError, match="Cognito could not be reached"):
         call_command("sync_cognito_users", stdout=StringIO())
+
+
+def test_sync_against_a_pool_that_does_not_exist_changes_nobody(cognito, provisioned, boto, settings, cognito_calls):
+    """A mistyped pool id must fail plainly before anything is read or written, superusers untouched."""
+    users = [linked_user_create(*pool_user_create(boto, provisioned.pool_id)) for _ in range(2)]
+    admin_username, admin_email = pool_user_create(boto, provisioned.pool_id, groups=["admins"])
+    users.append(linked_user_create(admin_username, admin_email, is_staff=True, is_superuser=True))
+    settings.COGNITO_USER_POOL_ID = "us-east-1_doesnotexist"
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="us-east-1_doesnotexist") as caught:
+        call_command("sync_cognito_users", stdout=out)
+
+    assert "does not exist" in str(caught.value)
+    for user in users:
+        user.refresh_from_db()
+        assert user.is_active is True
+    assert users[-1].is_superuser is True
+    assert "no longer in the pool" not in out.getvalue()
+    assert cognito_calls == ["DescribeUserPool"]
