@@ -1,12 +1,14 @@
 """The sync_cognito_users command against the real local stack."""
 
+import uuid
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from tests.conftest import free_port
-from tests.factories import linked_user_create, pool_user_create
+from tests.factories import linked_user_create, pool_user_create, unique_email
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +54,74 @@ def test_sync_against_a_pool_that_does_not_exist_changes_nobody(cognito, provisi
     assert users[-1].is_superuser is True
     assert "no longer in the pool" not in out.getvalue()
     assert cognito_calls == ["DescribeUserPool"]
+
+
+@pytest.fixture
+def empty_pool(boto, cognito, settings):
+    """A second, real pool in the local stack with nobody in it; the site is pointed at it."""
+    pool_id = boto.create_user_pool(PoolName=f"empty-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
+    settings.COGNITO_USER_POOL_ID = pool_id
+    yield pool_id
+    boto.delete_user_pool(UserPoolId=pool_id)
+
+
+def _gone_users(count, **fields):
+    """Linked, active Django users whose Cognito users are in no pool."""
+    return [linked_user_create(str(uuid.uuid4()), unique_email("gone"), **fields) for _ in range(count)]
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_sync_against_an_empty_pool_is_refused_without_force(empty_pool, count):
+    """A pool that holds none of the site's users is the wrong pool, however small the site (1) or large (6)."""
+    users = _gone_users(count - 1) + _gone_users(1, is_staff=True, is_superuser=True)
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="--force") as caught:
+        call_command("sync_cognito_users", stdout=out)
+
+    assert f"{count} of {count} active linked users (100%)" in str(caught.value)
+    assert get_user_model().objects.filter(pk__in=[u.pk for u in users], is_active=True).count() == count
+
+
+def test_sync_against_an_empty_pool_with_force_deactivates(empty_pool):
+    users = _gone_users(6)
+    out = StringIO()
+
+    call_command("sync_cognito_users", "--force", stdout=out)
+
+    assert get_user_model().objects.filter(pk__in=[u.pk for u in users], is_active=True).count() == 0
+    assert "0 linked to Django users, 0 updated, 6 no longer in the pool" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("missing", "disabled", "refused"),
+    [(5, 0, False), (6, 0, True), (3, 3, True)],
+    ids=["5-gone-of-6-may-go", "6-gone-of-7-refused", "3-gone-3-disabled-of-7-refused"],
+)
+def test_sync_refuses_more_than_five_and_ten_percent_made_inactive(
+    cognito, provisioned, boto, missing, disabled, refused
+):
+    """One user stays in the pool; the rest are gone from it, or disabled in Cognito while active here."""
+    present = linked_user_create(*pool_user_create(boto, provisioned.pool_id))
+    gone = _gone_users(missing)
+    for _ in range(disabled):
+        username, email = pool_user_create(boto, provisioned.pool_id)
+        boto.admin_disable_user(UserPoolId=provisioned.pool_id, Username=username)
+        gone.append(linked_user_create(username, email))
+    out = StringIO()
+
+    try:
+        if refused:
+            with pytest.raises(CommandError, match=f"{len(gone)} of {len(gone) + 1} active linked users"):
+                call_command("sync_cognito_users", stdout=out)
+        else:
+            call_command("sync_cognito_users", stdout=out)
+    finally:
+        # Disabled users would crowd the shared pool's "disabled" filter for other tests.
+        for user in gone[missing:]:
+            boto.admin_delete_user(UserPoolId=provisioned.pool_id, Username=user.cognito_username)
+
+    still_active = get_user_model().objects.filter(pk__in=[u.pk for u in gone], is_active=True).count()
+    assert still_active == (len(gone) if refused else 0)
+    present.refresh_from_db()
+    assert present.is_active is True
