@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import requests
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
@@ -630,12 +632,22 @@ SYNC_MAX_DEACTIVATIONS = 5
 SYNC_MAX_DEACTIVATION_SHARE = 0.10
 
 
+@dataclass(frozen=True)
+class SyncFailure:
+    """One linked user the sync could not write, named by primary key and sub (never by token)."""
+
+    pk: int
+    sub: str
+    reason: str
+
+
 @dataclass
 class SyncResult:
     seen: int = 0
     linked: int = 0
     updated: int = 0
     missing: int = 0
+    failed: list = field(default_factory=list)
 
 
 @dataclass
@@ -664,9 +676,11 @@ def users_sync(*, force=False, progress=None):
     by page (far fewer calls than one per user), and the linked Django users.
     Then, unless ``force``, refuses with SyncRefused when the plan looks like a
     wrong or empty pool (see ``_sync_check``), having written nothing. Then
-    writes only the database: Django users whose Cognito user is gone are marked
-    inactive and signed out. ``progress`` is called with (users seen, estimated
-    total) after each page.
+    writes only the database, one user at a time, each in its own savepoint:
+    Django users whose Cognito user is gone are marked inactive and signed out.
+    A user whose write fails is left as they were and listed in ``failed``; the
+    run goes on with the next. ``progress`` is called with (users seen,
+    estimated total) after each page.
     """
     cognito = _cognito()
     total = _sync_pool(cognito).estimated_users
@@ -697,14 +711,41 @@ def users_sync(*, force=False, progress=None):
     if not force:
         _sync_check(plan)
     for django_user, user, groups in plan.found:
-        if _sync_one(django_user, user, groups):
+        if _sync_write(result, django_user, partial(_sync_one, django_user, user, groups)):
             result.updated += 1
     for django_user in plan.missing:
-        django_user.is_active = False
-        django_user.save(update_fields=["is_active"])
-        user_sessions_end(user=django_user)
-        result.missing += 1
+        if _sync_write(result, django_user, partial(_sync_deactivate, django_user)):
+            result.missing += 1
     return result
+
+
+def _sync_write(result, django_user, write):
+    """Run one user's ``write`` in a savepoint and return what it returns; on failure, record it and return False.
+
+    The savepoint matters on PostgreSQL, where a failed statement would
+    otherwise abort every later one in the same transaction.
+    """
+    try:
+        with transaction.atomic():
+            changed = write()
+    except (DatabaseError, CognitoError) as exc:
+        logger.warning(
+            "Sync could not write Django user %s (sub %s)", django_user.pk, django_user.cognito_sub, exc_info=True
+        )
+        # The first line only, for the report: the rest (PostgreSQL's DETAIL and HINT) is in the log.
+        reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        result.failed.append(SyncFailure(pk=django_user.pk, sub=django_user.cognito_sub or "", reason=reason))
+        return False
+    else:
+        return changed
+
+
+def _sync_deactivate(django_user):
+    """Mark a Django user whose Cognito user is gone inactive, then end their site sessions."""
+    django_user.is_active = False
+    django_user.save(update_fields=["is_active"])
+    user_sessions_end(user=django_user)
+    return True
 
 
 def _sync_memberships(cognito):

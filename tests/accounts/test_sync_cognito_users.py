@@ -6,7 +6,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError
 
+from accounts import services
 from tests.conftest import free_port
 from tests.factories import linked_user_create, pool_user_create, unique_email
 
@@ -125,3 +127,53 @@ def test_sync_refuses_more_than_five_and_ten_percent_made_inactive(
     assert still_active == (len(gone) if refused else 0)
     present.refresh_from_db()
     assert present.is_active is True
+
+
+def test_one_users_failure_is_reported_and_the_others_are_synced(cognito, provisioned, boto, monkeypatch):
+    """Faked at ``_sync_one``: the local stack cannot make one user's database row fail to save."""
+    pairs = [pool_user_create(boto, provisioned.pool_id, family_name="Fresh") for _ in range(3)]
+    users = [linked_user_create(username, "stale@example.com") for username, _ in pairs]
+    broken = users[1]
+    real_sync_one = services._sync_one
+
+    def sync_one(django_user, cognito_user, groups):
+        if django_user.pk == broken.pk:
+            raise DatabaseError("value too long for type character varying(254)")
+        return real_sync_one(django_user, cognito_user, groups)
+
+    monkeypatch.setattr(services, "_sync_one", sync_one)
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match="1 linked user could not be synced"):
+        call_command("sync_cognito_users", stdout=out, stderr=err)
+
+    for user, (_, email) in zip(users, pairs, strict=True):
+        user.refresh_from_db()
+        assert (user.email, user.last_name) == (("stale@example.com", "") if user == broken else (email, "Fresh"))
+    assert "3 linked to Django users, 2 updated" in out.getvalue()
+    assert f"user {broken.pk} (sub {broken.cognito_sub}): DatabaseError" in err.getvalue()
+
+
+def test_a_failed_deactivation_leaves_that_user_as_they_were(empty_pool, monkeypatch):
+    """Faked at ``user_sessions_end``: the local stack cannot make one user's session rows fail to delete.
+
+    The user's own write (is_active) is rolled back with it, in its savepoint; the others are made inactive.
+    """
+    users = _gone_users(3)
+    broken = users[0]
+    real_sessions_end = services.user_sessions_end
+
+    def sessions_end(*, user, **kwargs):
+        if user.pk == broken.pk:
+            raise DatabaseError("database is locked")
+        return real_sessions_end(user=user, **kwargs)
+
+    monkeypatch.setattr(services, "user_sessions_end", sessions_end)
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match="1 linked user could not be synced"):
+        call_command("sync_cognito_users", "--force", stdout=out, stderr=err)
+
+    assert [u.pk for u in get_user_model().objects.filter(pk__in=[u.pk for u in users], is_active=True)] == [broken.pk]
+    assert "2 no longer in the pool (made inactive)" in out.getvalue()
+    assert f"user {broken.pk} (sub {broken.cognito_sub}): DatabaseError: database is locked" in err.getvalue()

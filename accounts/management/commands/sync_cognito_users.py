@@ -39,6 +39,14 @@ class Command(BaseCommand):
                 f"{result.updated} updated, {result.missing} no longer in the pool (made inactive)."
             )
         )
+        if result.failed:
+            for failure in result.failed:
+                self.stderr.write(f"Not synced: user {failure.pk} (sub {failure.sub}): {failure.reason}")
+            count = len(result.failed)
+            raise CommandError(
+                f"{count} linked user{'s' if count != 1 else ''} could not be synced (listed above, "
+                "left as they were); every other user was. Run again once the cause is fixed."
+            )
 
     def _progress(self, seen, total, width=30):
         self._drawn = True
