@@ -15,7 +15,7 @@ from tests.factories import linked_user_create, pool_user_create, unique_email
 pytestmark = pytest.mark.django_db
 
 
-def test_sync_reports_counts_with_a_progress_bar(cognito, provisioned, boto):
+def test_sync_reports_counts_with_a_progress_bar(cognito, provisioned, boto, cognito_calls):
     username, email = pool_user_create(boto, provisioned.pool_id, family_name="Synced", groups=["members"])
     django_user = linked_user_create(username, "stale@example.com")
     out = StringIO()
@@ -28,6 +28,9 @@ def test_sync_reports_counts_with_a_progress_bar(cognito, provisioned, boto):
     output = out.getvalue()
     assert "[##############################]" in output
     assert "1 linked to Django users, 1 updated, 0 no longer in the pool" in output
+    # One pool read, then pages: never a call per user.
+    assert cognito_calls[:2] == ["DescribeUserPool", "ListGroups"]
+    assert set(cognito_calls[2:]) == {"ListUsersInGroup", "ListUsers"}
 
 
 def test_sync_with_the_pool_unreachable_fails_plainly(cognito, settings):
