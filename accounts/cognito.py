@@ -52,6 +52,8 @@ class UserPool:
     id: str
     name: str
     domain: str = ""
+    #: DescribeUserPool's ``EstimatedNumberOfUsers``: a count Cognito updates now and then, not a live one.
+    estimated_users: int = 0
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,12 @@ class CognitoClient:
 
     def describe_user_pool(self, pool_id):
         pool = self._call("describe_user_pool", UserPoolId=pool_id)["UserPool"]
-        return UserPool(id=pool["Id"], name=pool["Name"], domain=pool.get("Domain", "") or "")
+        return UserPool(
+            id=pool["Id"],
+            name=pool["Name"],
+            domain=pool.get("Domain", "") or "",
+            estimated_users=pool.get("EstimatedNumberOfUsers", 0) or 0,
+        )
 
     def create_user_pool_domain(self, pool_id, prefix):
         self._call("create_user_pool_domain", UserPoolId=pool_id, Domain=prefix)
@@ -395,9 +402,6 @@ class CognitoClient:
                 for a in pool.get("SchemaAttributes", [])
             ),
         )
-
-    def estimated_users(self, pool_id):
-        return self._call("describe_user_pool", UserPoolId=pool_id)["UserPool"].get("EstimatedNumberOfUsers", 0)
 
     def list_users_page(self, pool_id, *, filter_expression="", token="", limit=60):
         # Cognito rejects Limit > 60 but emulators do not: never ask for more.

@@ -58,3 +58,12 @@ class UsernameExists(CognitoError):
 
 class NotFound(CognitoError):
     """The user, group, client or pool does not exist."""
+
+
+class SyncRefused(Exception):
+    """The sync would make too many users inactive to do it without being told to (the message says how many)."""
+
+    def __init__(self, message, *, deactivations, active):
+        super().__init__(message)
+        self.deactivations = deactivations
+        self.active = active

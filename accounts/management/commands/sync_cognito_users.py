@@ -3,26 +3,53 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
-from accounts.exceptions import CognitoError
+from accounts.exceptions import CognitoError, SyncRefused
 
 
 class Command(BaseCommand):
-    help = "Page through the Cognito pool and update linked Django users' email, names, active flag and groups."
+    help = (
+        "Page through the Cognito pool and update linked Django users' email, names, active flag and groups. "
+        "Fails, changing nothing, when COGNITO_USER_POOL_ID names no pool, and refuses, changing nothing, "
+        "when the pool holds none of the site's linked users or when more than "
+        f"{services.SYNC_MAX_DEACTIVATIONS} users and more than {services.SYNC_MAX_DEACTIVATION_SHARE:.0%} "
+        "of the active linked users would be made inactive; --force makes those changes anyway."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Make users inactive even when that many (or all of them) look like a wrong or empty pool.",
+        )
+
+    def handle(self, *args, force=False, **options):
+        self._drawn = False
         try:
-            result = services.users_sync(progress=self._progress)
+            result = services.users_sync(force=force, progress=self._progress)
+        except SyncRefused as exc:
+            raise CommandError(f"{exc} If they really are gone, run again with --force.") from exc
         except CognitoError as exc:
             raise CommandError(services.error_message(exc)) from exc
-        self.stdout.write("")
+        finally:
+            if self._drawn:
+                self.stdout.write("")  # end the progress bar's line
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.seen} Cognito users read, {result.linked} linked to Django users, "
                 f"{result.updated} updated, {result.missing} no longer in the pool (made inactive)."
             )
         )
+        if result.failed:
+            for failure in result.failed:
+                self.stderr.write(f"Not synced: user {failure.pk} (sub {failure.sub}): {failure.reason}")
+            count = len(result.failed)
+            raise CommandError(
+                f"{count} linked user{'s' if count != 1 else ''} could not be synced (listed above, "
+                "left as they were); every other user was. Run again once the cause is fixed."
+            )
 
     def _progress(self, seen, total, width=30):
+        self._drawn = True
         done = int(width * seen / total) if total else width
         self.stdout.write(f"\r[{'#' * done}{'.' * (width - done)}] {seen}/{total}", ending="")
         self.stdout.flush()
