@@ -275,6 +275,10 @@ def _check_group_name(name):
 
 
 def _log(*, actor, model, object_id, label, flag, message):
+    if actor is None:
+        # A management command: the admin log names a staff member, and there is none.
+        logger.info("%s %s: %s", model._meta.verbose_name, object_id, message)
+        return
     LogEntry.objects.create(
         user_id=actor.pk,
         content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),

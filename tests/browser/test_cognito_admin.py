@@ -86,3 +86,51 @@ def test_bulk_delete_from_the_changelist(page, live_server, demo, boto, provisio
     expect(page.get_by_test_id("bulk-summary")).to_have_text("Delete: 2 succeeded, 0 failed.")
     page.goto(f"/admin/accounts/cognitouser/?q={prefix}&field=email")
     expect(page.locator("#result_list")).to_contain_text("No users on this page.")
+
+
+def test_demo_staff_with_every_permission_cannot_touch_an_admin(page, live_server, demo, settings):
+    """Acceptance of the permissions issue, as a person would try it: staff@example.com, every permission."""
+    from django.contrib.auth.models import Group, Permission
+
+    staff_group, _ = Group.objects.get_or_create(name="staff")
+    staff_group.permissions.set(Permission.objects.filter(content_type__app_label__in=["accounts", "auth"]))
+    page.goto("/admin/accounts/cognitouser/admin@example.com/change/")
+    hosted_ui_fill(page, "staff@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/admin@example.com/change/"))
+
+    expect(page.get_by_test_id("privileged-note")).to_contain_text("only a superuser can change them")
+    expect(page.get_by_test_id("actions")).to_have_count(0)
+    screenshots(page, "admin-user-seen-by-staff")
+
+    page.goto("/admin/accounts/cognitouser/add/")
+    expect(page.get_by_label("members")).to_be_visible()
+    expect(page.get_by_label("admins", exact=True)).to_have_count(0)
+    expect(page.get_by_label("staff", exact=True)).to_have_count(0)
+    screenshots(page, "add-user-seen-by-staff")
+
+    from accounts.services import user_create
+
+    user_create(actor=None, email=unique_email("invited-admin"), groups=["admins"])
+    page.goto("/admin/accounts/cognitouser/local-mail/")
+    expect(page.get_by_test_id("hidden-mail")).to_contain_text("to staff or admins")
+    screenshots(page, "local-mail-seen-by-staff")
+
+    page.goto("/admin/accounts/user/")
+    page.get_by_role("link", name="staff@example.com").click()
+    expect(page.get_by_text("Only superusers can edit them here.")).to_be_visible()
+    expect(page.locator("#id_is_superuser")).to_have_count(0)  # read-only, not a checkbox
+    screenshots(page, "own-django-user-seen-by-staff")
+
+
+def screenshots(page, name):
+    """Save the page at a laptop's and a phone's width under test-artifacts/ (for people to look at)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        if width == 1280:  # the phone layout of the admin is the next issue's (390 px is looked at, not asserted)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways"
+    page.set_viewport_size({"width": 1280, "height": 900})
