@@ -21,10 +21,23 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import oidc_provider_mock
 
+from devstack.stack import require_free_port
+
 IDENTITIES_FILE = Path(__file__).with_name("simulated_idps.toml")
 # The providers the site offers, in the order of its sign-in page.
 PROVIDERS = ("Google", "Facebook", "SignInWithApple")
 DEFAULT_PORTS = {"Google": 4578, "Facebook": 4579, "SignInWithApple": 4580}
+# The environment variables that move them (`make run` reads these; see .env.example).
+PORT_VARIABLES = {
+    "Google": "COGNITO_SIMULATED_GOOGLE_PORT",
+    "Facebook": "COGNITO_SIMULATED_FACEBOOK_PORT",
+    "SignInWithApple": "COGNITO_SIMULATED_APPLE_PORT",
+}
+
+
+def ports_from_environment(environ):
+    """Return each simulated provider's port: its variable in ``environ``, else the default."""
+    return {name: int(environ.get(PORT_VARIABLES[name]) or port) for name, port in DEFAULT_PORTS.items()}
 
 
 def load_identities(path=IDENTITIES_FILE):
@@ -52,18 +65,27 @@ class SimulatedProviders:
     def start(self):
         # One line per request would drown `make run`'s output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        for name, port in self.ports.items():
-            users = [
-                oidc_provider_mock.User(sub=person["sub"], claims={k: v for k, v in person.items() if k != "sub"})
-                for person in self.identities.get(name, [])
-            ]
-            app = oidc_provider_mock.app(user_claims=users, require_nonce=False)
-            server = werkzeug.serving.make_server("127.0.0.1", port, app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-            thread.start()
-            self.servers[name] = server
-            self._threads.append(thread)
+        try:
+            for name, port in self.ports.items():
+                self._serve(name, port)
+        except BaseException:
+            self.stop()  # the ones already started
+            raise
         return self
+
+    def _serve(self, name, port):
+        if port:
+            require_free_port(port, what=f"the simulated {name}", variable=PORT_VARIABLES.get(name, "its port"))
+        users = [
+            oidc_provider_mock.User(sub=person["sub"], claims={k: v for k, v in person.items() if k != "sub"})
+            for person in self.identities.get(name, [])
+        ]
+        app = oidc_provider_mock.app(user_claims=users, require_nonce=False)
+        server = werkzeug.serving.make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        thread.start()
+        self.servers[name] = server
+        self._threads.append(thread)
 
     def stop(self):
         for server in self.servers.values():

@@ -1,51 +1,114 @@
 """`make run`: local Cognito, simulated identity providers, provisioning with demo users, migrations, the site.
 
-Ctrl-C stops it all.
+Ctrl-C, SIGTERM (a process manager, ``kill -TERM`` on the process group) and
+SIGHUP (a closing terminal) stop it all, MiniStack included. Ports are checked
+before anything starts: one already in use is reported, never adopted.
 """
 
-import contextlib
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from devstack.demo import load_demo_users
-from devstack.idps import DEFAULT_PORTS, SimulatedProviders
-from devstack.stack import DEFAULT_PORT, ROOT, LocalStack
+from devstack.idps import PORT_VARIABLES, SimulatedProviders, ports_from_environment
+from devstack.stack import DEFAULT_PORT, ROOT, LocalStack, PortTaken, require_free_port
 
 PYTHON = sys.executable
-SITE = "127.0.0.1:8000"
+DEFAULT_SITE_PORT = 8000
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Stopped(Exception):
+    """A signal asked `make run` to stop."""
+
+
+def _stop_on(signum, frame):
+    # Once: a second signal must not cut short the stopping itself.
+    for name in STOP_SIGNALS:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
 
 
 def manage(*args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def settings_from_environment(environ):
+    """Return the ports and the state folder `make run` uses, from the environment (see .env.example)."""
+    state = Path(environ.get("COGNITO_LOCAL_STATE_DIR") or ROOT / ".local")
+    return {
+        "site_port": int(environ.get("DJANGO_PORT") or DEFAULT_SITE_PORT),
+        "ministack_port": int(environ.get("MINISTACK_PORT") or DEFAULT_PORT),
+        "idp_ports": ports_from_environment(environ),
+        "state_dir": state,
+    }
+
+
+def _welcome(site_port, idps):
+    demo = load_demo_users()
+    print("\nDemo accounts (password for all: {}):".format(demo["password"]))
+    for user in demo["users"]:
+        print(f"  {user['email']:<22} groups: {', '.join(user['groups'])}")
+    print("\nSimulated identity providers (pick or type who you are on their page):")
+    for name, issuer in idps.issuers.items():
+        print(f"  {name:<16} {issuer}")
+    print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and the local stack)\n", flush=True)
+
+
+def _serve(site_port):
+    """Run the site until it exits or a signal stops `make run`; stop it in either case."""
+    site = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{site_port}"], cwd=ROOT)
+    try:
+        site.wait()
+    finally:
+        if site.poll() is None:
+            site.terminate()
+            try:
+                site.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                site.kill()
+                site.wait()
+
+
 def main():
-    port = int(os.environ.get("MINISTACK_PORT", DEFAULT_PORT))
-    os.environ["COGNITO_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    config = settings_from_environment(os.environ)
+    site_port, state_dir = config["site_port"], config["state_dir"]
+    # Every port first, so that nothing starts when one is taken.
+    require_free_port(site_port, what="the site", variable="DJANGO_PORT")
+    require_free_port(config["ministack_port"], what="the local Cognito stack (MiniStack)", variable="MINISTACK_PORT")
+    for name, port in config["idp_ports"].items():
+        require_free_port(port, what=f"the simulated {name}", variable=PORT_VARIABLES[name])
+    os.environ["COGNITO_ENDPOINT_URL"] = f"http://127.0.0.1:{config['ministack_port']}"
+    os.environ["COGNITO_LOCAL_STATE_DIR"] = str(state_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    stack = LocalStack(port=port, state_dir=ROOT / ".local" / "ministack-state")
+    # The callback and sign-out URLs registered with the pool follow the site's port.
+    origins = [f"http://127.0.0.1:{site_port}", f"http://localhost:{site_port}"]
+    extra = [url for url in os.environ.get("COGNITO_SITE_URLS", "").split(",") if url]
+    os.environ["COGNITO_SITE_URLS"] = ",".join([*extra, *origins])
+    stack = LocalStack(port=config["ministack_port"], state_dir=state_dir / "ministack-state")
+    idps = SimulatedProviders(ports=config["idp_ports"])
     print(f"Starting the local Cognito stack (MiniStack) on {stack.url} ...", flush=True)
-    idps = SimulatedProviders(ports=DEFAULT_PORTS)
-    with stack, idps:
-        simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
-        manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(ROOT / ".local" / "cognito.env"))
-        manage("migrate", "--no-input", "-v", "0")
-        demo = load_demo_users()
-        print("\nDemo accounts (password for all: {}):".format(demo["password"]))
-        for user in demo["users"]:
-            print(f"  {user['email']:<22} groups: {', '.join(user['groups'])}")
-        print("\nSimulated identity providers (pick or type who you are on their page):")
-        for name, issuer in idps.issuers.items():
-            print(f"  {name:<16} {issuer}")
-        print(f"\nThe site: http://{SITE}/  (Ctrl-C stops the site and the local stack)\n", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            subprocess.run([PYTHON, "manage.py", "runserver", SITE], cwd=ROOT, check=False)
-        print("\nStopping the local Cognito stack (its users are kept in .local/) ...", flush=True)
+    try:
+        with stack, idps:
+            simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
+            manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(state_dir / "cognito.env"))
+            manage("migrate", "--no-input", "-v", "0")
+            _welcome(site_port, idps)
+            _serve(site_port)
+    except (KeyboardInterrupt, Stopped):
+        pass
+    print(f"\nStopped the site and the local Cognito stack (its users are kept in {state_dir}).", flush=True)
 
 
 if __name__ == "__main__":
+    for name in STOP_SIGNALS:
+        signal.signal(getattr(signal, name), _stop_on)
     try:
         main()
+    except PortTaken as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        sys.exit(2)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)

@@ -6,8 +6,11 @@ site needs, and runs with AUTH=true so that disabled and signed-out users are
 refused like on AWS (see ../shared/reference/local-stack.md).
 """
 
+import errno
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -18,6 +21,40 @@ ROOT = Path(__file__).resolve().parent.parent
 MINISTACK = ROOT / ".venv-ministack" / "bin" / "ministack"
 DEFAULT_PORT = 4577
 SERVICES = "cognito-idp,cognito-identity,sts,iam,ses"
+
+
+class PortTaken(RuntimeError):
+    """A port the development stack needs is in use by something it did not start."""
+
+
+def require_free_port(port, *, what, variable):
+    """Raise PortTaken, naming the port and the variable that moves it, unless 127.0.0.1:``port`` is free.
+
+    Something already answering there is never adopted: it could be another
+    checkout's stack, whose users this one would then provision into.
+    """
+    with socket.socket() as probe:
+        # As servers bind: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise PortTaken(
+                f"Port {port} on 127.0.0.1, which {what} needs, is already in use (another `make run`?). "
+                f"Stop whatever holds it, or choose another port with {variable}=..."
+            ) from None
+
+
+def _die_with_parent(command):
+    """Return ``command`` so that Linux sends it SIGTERM if the process that started it dies, even by SIGKILL.
+
+    util-linux's setpriv sets the parent-death signal and execs the command
+    (safer than a preexec_fn in a process with threads, like the test server).
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *command] if setpriv else command
 
 
 class LocalStack:
@@ -36,7 +73,8 @@ class LocalStack:
 
     def start(self, timeout=60):
         if not MINISTACK.exists():
-            raise RuntimeError(f"{MINISTACK} is missing: run `make .venv-ministack` first")
+            raise RuntimeError(f"{MINISTACK} is missing: `make run` and `make test` install it into .venv-ministack")
+        require_free_port(self.port, what="the local Cognito stack (MiniStack)", variable="MINISTACK_PORT")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -56,8 +94,11 @@ class LocalStack:
             "LOG_LEVEL": "WARNING",
         }
         log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop)
+        # A session of its own, so that a Ctrl-C meant for the site does not cut
+        # MiniStack short before it saves its state: stop() ends it with SIGTERM,
+        # and Linux ends it if whoever started it dies without calling stop().
         self.process = subprocess.Popen(
-            [str(MINISTACK)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            _die_with_parent([str(MINISTACK)]), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self._log = log
         deadline = time.monotonic() + timeout

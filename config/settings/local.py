@@ -1,5 +1,6 @@
 """Settings for development against the local Cognito stack (``make run``)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -9,7 +10,8 @@ import environ
 # This runs before base.py is imported, so base.py sees the values.
 _ROOT = Path(__file__).resolve().parent.parent.parent
 environ.Env.read_env(_ROOT / ".env")
-environ.Env.read_env(_ROOT / ".local" / "cognito.env")
+# `make run` keeps its state in COGNITO_LOCAL_STATE_DIR (default .local/).
+environ.Env.read_env(Path(os.environ.get("COGNITO_LOCAL_STATE_DIR") or _ROOT / ".local") / "cognito.env")
 
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402
