@@ -15,8 +15,8 @@ from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import oauth, session_tokens, tokens
+from .claims import group_names, profile_fields
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
-from .federation import picture_url
 from .groups import apply_group_claims
 from .oidc import oidc_setting
 
@@ -115,14 +115,8 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         return self._apply_claims(user, claims)
 
     def _apply_claims(self, user, claims):
-        user.email = claims.get("email", "")
-        user.first_name = claims.get("given_name", "")[:150]
-        user.last_name = claims.get("family_name", "")[:150]
-        if not (user.first_name or user.last_name):
-            # Some providers send only a full name (and Apple none after the first sign-in).
-            user.first_name = claims.get("name", "")[:150]
-        user.picture = picture_url(claims)
-        user.cognito_username = claims.get("cognito:username", "")[:128]
+        for name, value in profile_fields(claims).items():
+            setattr(user, name, value)
         user.save()
-        apply_group_claims(user, claims.get("cognito:groups") or [])
+        apply_group_claims(user, group_names(claims))
         return user

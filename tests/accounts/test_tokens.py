@@ -17,21 +17,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests import fakes
-from tests.conftest import start_sign_in
+from tests.conftest import callback_with, start_sign_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-def callback_with(client, fake, id_token=None, *, claims=None, access_token=None):
-    """Start a sign-in, have the fake token endpoint return ``id_token``, and hit the callback."""
-    authorize = urlparse(start_sign_in(client))
-    params = parse_qs(authorize.query)
-    state, nonce = params["state"][0], params["nonce"][0]
-    if id_token is None:
-        id_token = fake.keys[0].sign(fakes.id_claims(nonce=nonce, **(claims or {})))
-    fake.issue(id_token, access_token)
-    return client.get(reverse("oidc_authentication_callback"), {"code": "a-code", "state": state})
 
 
 def _b64(data):
