@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import oauth, session_tokens, tokens
-from .claims import group_names, profile_fields
+from .claims import group_names, profile_fields, user_claims_apply
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
 from .groups import apply_group_claims
 from .oidc import oidc_setting
@@ -105,18 +105,13 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims):
-        user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"])
+        user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"], **profile_fields(claims))
         user.set_unusable_password()
         logger.info("Creating the Django user for sub %s", claims["sub"])
-        return self._apply_claims(user, claims)
-
-    @transaction.atomic
-    def update_user(self, user, claims):
-        return self._apply_claims(user, claims)
-
-    def _apply_claims(self, user, claims):
-        for name, value in profile_fields(claims).items():
-            setattr(user, name, value)
         user.save()
         apply_group_claims(user, group_names(claims))
         return user
+
+    def update_user(self, user, claims):
+        """Apply the claims to the user found by ``sub``; return None (no sign-in) if they were deleted meanwhile."""
+        return user if user_claims_apply(user=user, claims=claims) else None

@@ -13,8 +13,10 @@ import logging
 from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from .federation import picture_url
+from .groups import apply_group_claims
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +82,21 @@ def group_names(claims: Mapping) -> list[str]:
         return list(value)
     logger.warning("Ignoring the %s claim: it is not a list of group names, so the user has no groups", GROUPS_CLAIM)
     return []
+
+
+@transaction.atomic
+def user_claims_apply(*, user, claims: Mapping) -> bool:
+    """Write the fields the claims own onto ``user``, only those columns, then mirror its groups.
+
+    Only those columns, because ``user`` may be stale: a full save would undo
+    what changed since it was read (a deactivation), or write back a user
+    deleted meanwhile (merged by linking). Return False, writing nothing, when
+    the user is gone.
+    """
+    fields = profile_fields(claims)
+    if not get_user_model().objects.filter(pk=user.pk).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(user, name, value)
+    apply_group_claims(user, group_names(claims))
+    return True

@@ -115,6 +115,21 @@ def test_a_group_removed_in_cognito_goes_at_the_next_renewal(
     assert client.get("/admin/", follow=True).status_code == 403  # still signed in, no admin
 
 
+def test_a_renewal_in_flight_does_not_undo_a_deactivation(client, cognito, demo):
+    """The renewal read the user before sync made them inactive; writing its claims must not revive them."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    make_due(client)
+    User.objects.filter(email="member@example.com").update(first_name="Stale")
+    record, user = record_of(client), User.objects.get(email="member@example.com")  # as the middleware read them
+    User.objects.filter(pk=user.pk).update(is_active=False)  # meanwhile, elsewhere
+
+    assert renewal.session_renew(record=record, user=user) == renewal.RENEWED
+
+    user.refresh_from_db()
+    assert user.first_name == "Mia"  # the claims were applied
+    assert not user.is_active
+
+
 @pytest.mark.parametrize("action", ["admin_disable_user", "admin_user_global_sign_out"])
 def test_disable_and_global_sign_out_end_the_session_at_the_next_renewal(
     client, cognito, demo, boto, provisioned, restore_demo_user, action
@@ -355,6 +370,27 @@ def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
     UserSession.objects.filter(pk=record.pk).delete()
     thread.join()
     assert result == [renewal.ENDED]
+
+
+def test_a_user_deleted_during_their_renewal_stays_deleted(client, fake_cognito):
+    """Linking merges and deletes a Django user; a renewal in flight for them must not write the row back.
+
+    Faked for the slow refresh (``refresh_delay``), which the local stack cannot stage.
+    """
+    fake_cognito.refresh_delay = 0.5
+    fake_sign_in(client, fake_cognito)
+    make_due(client)
+    record, user = record_of(client), User.objects.get()
+    result = []
+    thread = threading.Thread(
+        target=lambda: (result.append(renewal.session_renew(record=record, user=user)), connection.close())
+    )
+    thread.start()
+    time.sleep(0.2)
+    User.objects.filter(pk=user.pk).delete()
+    thread.join()
+    assert result == [renewal.ENDED]
+    assert not User.objects.exists()
 
 
 def test_fresh_requests_make_no_outbound_call_at_all(client, cognito, demo, monkeypatch):
