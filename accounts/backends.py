@@ -112,6 +112,19 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         apply_group_claims(user, group_names(claims))
         return user
 
+    @transaction.atomic
     def update_user(self, user, claims):
-        """Apply the claims to the user found by ``sub``; return None (no sign-in) if they were deleted meanwhile."""
-        return user if user_claims_apply(user=user, claims=claims) else None
+        """Apply the claims to the user found by ``sub`` and make them active; None if they were deleted meanwhile.
+
+        Active, because Cognito decides who may sign in: this sign-in proves
+        the Cognito user exists and is enabled, whatever the site last heard.
+        Only a sign-in does this, never a renewal. The library refuses an
+        inactive user only after this returns, so the order works.
+        """
+        if not user_claims_apply(user=user, claims=claims):
+            return None
+        if not user.is_active:
+            logger.info("Reactivating the Django user for sub %s: Cognito signed them in", user.cognito_sub)
+        user.is_active = True
+        self.UserModel.objects.filter(pk=user.pk).update(is_active=True)
+        return user

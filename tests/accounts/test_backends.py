@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 
 from tests.conftest import hosted_ui_sign_in
 
@@ -113,3 +114,18 @@ def test_a_warm_sign_in_calls_cognito_once(client, cognito, demo, monkeypatch):
     site_calls = [c for c in calls if "/oauth2/authorize" not in c[1] and not c[1].endswith("/login")]
     assert [method for method, _ in site_calls] == ["POST"]
     assert site_calls[0][1].endswith("/oauth2/token")
+
+
+def test_a_user_made_inactive_on_the_site_signs_in_again_while_cognito_has_them_enabled(client, cognito, demo):
+    """Cognito decides who may sign in: a sign-in proves the Cognito user exists and is enabled."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    client.logout()
+    User.objects.filter(email="member@example.com").update(is_active=False)  # as sync did once, wrongly
+
+    response = hosted_ui_sign_in(client, "member@example.com", demo["password"])
+
+    assert response.status_code == 302
+    user = User.objects.get(email="member@example.com")
+    assert user.is_active
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get(reverse("account")).status_code == 200
