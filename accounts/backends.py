@@ -46,6 +46,8 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         except ValueError as exc:
             logger.warning("Token endpoint answered with something other than JSON")
             raise CognitoUnavailable("the token endpoint answered nonsense") from exc
+        # Before the library reads it with .get() and hands the tokens on as strings.
+        token_info = oauth.token_answer(token_info)
         # The library hands only the ID and access tokens on to store_tokens.
         self.refresh_token = token_info.get("refresh_token", "")
         return token_info

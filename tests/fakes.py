@@ -104,6 +104,7 @@ class FakeCognito:
         self.groups = {}  # sub -> cognito:groups put in refreshed tokens
         self.rotate = False
         self.refresh_delay = 0.0
+        self.refresh_response = None  # (status, body) returned to every refresh_token grant instead, if set
         self.revoke_status = 200
         self._lock = threading.Lock()
         fake = self
@@ -128,7 +129,7 @@ class FakeCognito:
                 if self.path == "/oauth2/token":
                     fake.grants[form.get("grant_type")] += 1
                     if form.get("grant_type") == "refresh_token":
-                        self._json(*fake.refresh(form.get("refresh_token", "")))
+                        self._json(*(fake.refresh_response or fake.refresh(form.get("refresh_token", ""))))
                     elif fake.token_response:
                         self._json(*fake.token_response)
                     else:

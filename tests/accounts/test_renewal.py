@@ -294,6 +294,32 @@ def test_cognito_unreachable_keeps_the_session_within_the_grace_limit(client, fa
     assert "_auth_user_id" not in client.session
 
 
+REFRESH_ANSWERS = {
+    "a list": lambda tokens: list(tokens.values()),
+    "a string": lambda tokens: tokens["id_token"],
+    "a numeric refresh token": lambda tokens: {**tokens, "refresh_token": 123},
+    "a dict for the access token": lambda tokens: {**tokens, "access_token": {"token": tokens["access_token"]}},
+}
+
+
+@pytest.mark.parametrize("kind", REFRESH_ANSWERS)
+def test_a_token_endpoint_answering_nonsense_to_a_refresh_defers_it(client, fake_cognito, kind):
+    """Faked: the local stack's token endpoint always answers a JSON object. Nonsense is Cognito failing."""
+    fake_sign_in(client, fake_cognito)
+    key = fake_cognito.keys[0]
+    tokens = {"id_token": key.sign(fakes.id_claims()), "access_token": key.sign(fakes.access_claims())}
+    fake_cognito.refresh_response = (200, REFRESH_ANSWERS[kind](tokens))
+    make_due(client)
+
+    response = client.get(reverse("account"))
+
+    assert response.status_code == 200
+    assert fake_cognito.grants["refresh_token"] == 1
+    record = record_of(client)
+    assert record.unreachable_since is not None  # kept within the grace limit, retried later
+    assert record.next_check_at > timezone.now()
+
+
 def test_new_keys_keep_sessions_that_old_keys_encrypted(client, fake_cognito, settings):
     """A first COGNITO_TOKEN_ENCRYPTION_KEYS, or a SECRET_KEY rotated with SECRET_KEY_FALLBACKS, signs nobody out."""
     fake_sign_in(client, fake_cognito)
