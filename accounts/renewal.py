@@ -37,11 +37,17 @@ RETRY_SECONDS = 30
 
 
 def _expiry(access_token):
+    """Return when the (already verified) access token expires, or None if its ``exp`` is no usable time."""
     try:
         exp = jwt.decode(access_token, options={"verify_signature": False}).get("exp")
     except jwt.InvalidTokenError:
         return None
-    return datetime.fromtimestamp(exp, tz=UTC) if exp else None
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(exp, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # past the platform's time_t or year 9999
+        return None
 
 
 def schedule_after_success(*, access_token, now=None):

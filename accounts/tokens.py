@@ -23,6 +23,11 @@ ALGORITHM = "RS256"
 # fast for this long instead of hammering the JWKS endpoint (aws-jwt-verify's
 # penalty box does the same).
 UNKNOWN_KID_PENALTY_SECONDS = 10
+# Cognito's ID and access tokens live from 5 minutes to 1 day; a longer-lived
+# one was not minted by Cognito as configured, and one that "never expires"
+# must not be a session that can never be checked again.
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TokenValidityUnitsType.html
+MAX_TOKEN_LIFETIME_SECONDS = 86400
 
 
 class JWKSCache:
@@ -87,8 +92,9 @@ def verify_token(token, *, token_use, nonce=None):
     """Return the claims of a Cognito ``id`` or ``access`` token, or raise InvalidToken.
 
     Checks, in order: the header names RS256 and a kid; the signature against
-    the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``token_use``;
-    the client (``aud`` for ID tokens, ``client_id`` for access tokens); the nonce.
+    the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``exp`` and
+    ``iat`` numbers at most a day apart; ``token_use``; the client (``aud`` for
+    ID tokens, ``client_id`` for access tokens); the nonce.
     """
     if not token or not isinstance(token, str):
         raise InvalidToken(f"no {token_use} token in the response")
@@ -124,6 +130,7 @@ def verify_token(token, *, token_use, nonce=None):
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"token is invalid ({type(exc).__name__}: {exc})") from exc
 
+    _check_lifetime(claims)
     if claims["token_use"] != token_use:
         raise InvalidToken(f"token_use is {claims['token_use']!r}, expected {token_use!r}")
     # aws-jwt-verify: ID tokens name the client in aud, access tokens in client_id.
@@ -134,3 +141,19 @@ def verify_token(token, *, token_use, nonce=None):
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
         raise InvalidToken("nonce does not match the one sent with the sign-in request")
     return claims
+
+
+def _check_lifetime(claims):
+    """Refuse ``exp`` or ``iat`` that are not numbers, and a token that lives longer than Cognito's can.
+
+    PyJWT accepts any value ``int()`` takes ("1893456000", True); the site
+    later turns ``exp`` into a datetime, so only real numbers pass, and the
+    lifetime bound keeps ``exp`` within the range of a date (10**20 is not).
+    """
+    exp, iat = claims["exp"], claims["iat"]
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (exp, iat)):
+        raise InvalidToken("exp and iat must be numbers")
+    if exp < iat:
+        raise InvalidToken("token expires before it was issued")
+    if exp - iat > MAX_TOKEN_LIFETIME_SECONDS:
+        raise InvalidToken("token lives longer than Cognito's tokens can (one day)")

@@ -320,6 +320,15 @@ def test_a_token_endpoint_answering_nonsense_to_a_refresh_defers_it(client, fake
     assert record.next_check_at > timezone.now()
 
 
+@pytest.mark.parametrize("exp", [10**20, 1e300, "1893456000", None], ids=["10**20", "1e300", "a string", "none"])
+def test_an_unreadable_expiry_schedules_the_next_check_anyway(exp):
+    """The schedule reads exp from an already verified token, but a wrong one must never be an OverflowError."""
+    token = fakes.SigningKey().sign({k: v for k, v in fakes.access_claims(exp=exp).items() if v is not None})
+    schedule = renewal.schedule_after_success(access_token=token)
+    assert schedule["access_expires_at"] is None
+    assert schedule["next_check_at"] > timezone.now()
+
+
 def test_new_keys_keep_sessions_that_old_keys_encrypted(client, fake_cognito, settings):
     """A first COGNITO_TOKEN_ENCRYPTION_KEYS, or a SECRET_KEY rotated with SECRET_KEY_FALLBACKS, signs nobody out."""
     fake_sign_in(client, fake_cognito)

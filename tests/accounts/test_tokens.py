@@ -39,6 +39,7 @@ def _hostile_tokens(fake, nonce):
     good_key = fake.keys[0]
     stranger = fakes.SigningKey(kid=good_key.kid)  # same kid, different key
     claims = fakes.id_claims(nonce=nonce)
+    now = int(time.time())
     header = {"alg": "none", "kid": good_key.kid, "typ": "JWT"}
     # The classic key-confusion attack: HMAC "signed" with the RSA public key.
     # Built by hand because PyJWT itself refuses to use a PEM key as an HMAC secret.
@@ -58,6 +59,15 @@ def _hostile_tokens(fake, nonce):
         ),
         "nonce mismatch": good_key.sign(fakes.id_claims(nonce="not-the-nonce-we-sent")),
         "no nonce": good_key.sign(fakes.id_claims(nonce=None)),
+        # Cognito's ID and access tokens live at most a day.
+        "never expires": good_key.sign(fakes.id_claims(nonce=nonce, exp=now + 10 * 365 * 86400)),
+        "lives a day and a second": good_key.sign(fakes.id_claims(nonce=nonce, iat=now, exp=now + 86401)),
+        "exp 10**20": good_key.sign(fakes.id_claims(nonce=nonce, exp=10**20)),
+        "exp infinite": good_key.sign(fakes.id_claims(nonce=nonce, exp=float("inf"))),
+        "exp a string": good_key.sign(fakes.id_claims(nonce=nonce, exp=str(now + 3600))),
+        "iat a string": good_key.sign(fakes.id_claims(nonce=nonce, iat=str(now))),
+        "iat true": good_key.sign(fakes.id_claims(nonce=nonce, iat=True)),
+        "exp before iat": good_key.sign(fakes.id_claims(nonce=nonce, iat=now + 30, exp=now + 20)),
     }
 
 
@@ -72,6 +82,14 @@ HOSTILE = [
     "expired",
     "nonce mismatch",
     "no nonce",
+    "never expires",
+    "lives a day and a second",
+    "exp 10**20",
+    "exp infinite",
+    "exp a string",
+    "iat a string",
+    "iat true",
+    "exp before iat",
 ]
 
 
@@ -119,6 +137,33 @@ def test_a_non_ascii_nonce_claim_is_refused_not_a_500(client, fake_cognito):
     response = callback_with(client, fake_cognito, fake_cognito.keys[0].sign(fakes.id_claims(nonce="nönce")))
     assert response.status_code == 400
     assert not User.objects.exists()
+
+
+def test_a_token_that_lives_exactly_a_day_is_accepted(client, fake_cognito):
+    now = int(time.time())
+    response = callback_with(client, fake_cognito, claims={"iat": now, "exp": now + 86400})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": 10**20},
+        {"exp": int(time.time()) + 2 * 86400},
+        {"exp": str(int(time.time()) + 3600)},
+        {"iat": None},
+    ],
+    ids=["exp 10**20", "lives two days", "exp a string", "no iat"],
+)
+def test_an_access_token_with_an_impossible_lifetime_is_refused_not_a_500(client, fake_cognito, overrides):
+    """Faked: the local stack only mints well-formed tokens."""
+    claims = {k: v for k, v in fakes.access_claims(**overrides).items() if v is not None}
+    response = callback_with(client, fake_cognito, access_token=fake_cognito.keys[0].sign(claims))
+    assert response.status_code == 400
+    assert b"Sign-in failed" in response.content
+    assert not User.objects.exists()
+    assert "_auth_user_id" not in client.session
 
 
 def test_access_token_for_another_user_is_refused(client, fake_cognito):
