@@ -30,12 +30,27 @@ UNKNOWN_KID_PENALTY_SECONDS = 10
 MAX_TOKEN_LIFETIME_SECONDS = 86400
 
 
+class _Flight:
+    """One JWKS fetch in progress, which requests wanting the same JWKS wait for instead of fetching again."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.keys = None  # still None once done: the fetch failed
+
+
 class JWKSCache:
-    """Signing keys by JWKS URL and ``kid``, fetched once and refetched only for a new ``kid``."""
+    """Signing keys by JWKS URL and ``kid``, fetched once and refetched only for a new ``kid``.
+
+    A fetch is single-flight and runs outside the lock: one request fetches,
+    the others wanting that JWKS wait for its result (at most the timeout) and
+    share its failure, so a slow or hanging JWKS costs concurrent sign-ins one
+    timeout together, not one each in turn.
+    """
 
     def __init__(self):
         self._keys = {}
         self._penalty_until = {}
+        self._flights = {}
         self._lock = threading.Lock()
 
     def clear(self):
@@ -47,15 +62,46 @@ class JWKSCache:
         """Return the public key for ``kid``; raise InvalidToken if the pool has none."""
         with self._lock:
             keys = self._keys.get(jwks_url)
-            if keys is None or (kid not in keys and self._may_refetch(jwks_url)):
-                keys = self._fetch(jwks_url)
-                self._keys[jwks_url] = keys
-                if kid not in keys:
-                    self._penalty_until[jwks_url] = time.monotonic() + UNKNOWN_KID_PENALTY_SECONDS
+            if keys is not None and (kid in keys or not self._may_refetch(jwks_url)):
+                return self._pick(keys, kid)
+            flight = self._flights.get(jwks_url)
+            leader = flight is None
+            if leader:
+                flight = self._flights[jwks_url] = _Flight()
+        keys = self._lead(flight, jwks_url) if leader else self._follow(flight)
+        if kid not in keys:
+            with self._lock:
+                self._penalty_until[jwks_url] = time.monotonic() + UNKNOWN_KID_PENALTY_SECONDS
+        return self._pick(keys, kid)
+
+    @staticmethod
+    def _pick(keys, kid):
         try:
             return keys[kid]
         except KeyError:
             raise InvalidToken("no key in the pool's JWKS has this kid") from None
+
+    def _lead(self, flight, jwks_url):
+        """Fetch the JWKS for everyone waiting on ``flight``; the lock is not held meanwhile."""
+        try:
+            flight.keys = self._fetch(jwks_url)
+            with self._lock:
+                self._keys[jwks_url] = flight.keys
+            return flight.keys
+        finally:
+            with self._lock:
+                if self._flights.get(jwks_url) is flight:
+                    del self._flights[jwks_url]
+            flight.done.set()
+
+    @staticmethod
+    def _follow(flight):
+        """Wait, at most the timeout, for another request's fetch; share its keys or its failure."""
+        if not flight.done.wait(settings.COGNITO_TIMEOUT):
+            raise CognitoUnavailable("timed out waiting for the JWKS another request is fetching")
+        if flight.keys is None:
+            raise CognitoUnavailable("could not fetch the JWKS (another request tried just now)")
+        return flight.keys
 
     def _may_refetch(self, jwks_url):
         return time.monotonic() >= self._penalty_until.get(jwks_url, 0)

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -16,6 +17,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts import tokens
+from accounts.exceptions import CognitoError, CognitoUnavailable
 from tests import fakes
 from tests.conftest import callback_with, start_sign_in
 
@@ -213,3 +216,54 @@ def test_unknown_kids_do_not_hammer_the_jwks_endpoint(client, fake_cognito):
         client.get(reverse("oidc_authentication_callback"), {"code": "c", "state": params["state"][0]})
     # The first fetch finds no such kid; later unknown kids fail fast for a while.
     assert fake_cognito.hits[fake_cognito.jwks_path] == 1
+
+
+def _verify_concurrently(token, threads=4):
+    """Verify ``token`` in ``threads`` threads at once; return (results or exceptions, wall time)."""
+    results, start = [], threading.Barrier(threads)
+
+    def verify():
+        start.wait()
+        try:
+            results.append(tokens.verify_token(token, token_use="id"))
+        except CognitoError as exc:
+            results.append(exc)
+
+    workers = [threading.Thread(target=verify) for _ in range(threads)]
+    began = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    return results, time.monotonic() - began
+
+
+def test_a_hanging_jwks_is_fetched_once_and_does_not_queue_sign_ins(fake_cognito, settings):
+    """Faked: the local stack's JWKS always answers at once. Here it answers after the timeout has passed.
+
+    One request fetches, the others wait for that fetch: four sign-ins pay
+    about one timeout together, not one each, and the endpoint is asked once.
+    """
+    settings.COGNITO_TIMEOUT = 1.0
+    fake_cognito.jwks_delay = 5.0
+    token = fake_cognito.keys[0].sign(fakes.id_claims())
+
+    results, elapsed = _verify_concurrently(token)
+
+    assert len(results) == 4
+    assert all(isinstance(result, CognitoUnavailable) for result in results)
+    assert fake_cognito.hits[fake_cognito.jwks_path] == 1
+    assert elapsed < 3 * settings.COGNITO_TIMEOUT  # one timeout and change; serialised it was four
+
+
+def test_a_slow_jwks_is_fetched_once_for_every_waiting_sign_in(fake_cognito, settings):
+    """Faked: a JWKS that answers slowly but within the timeout; the waiters get the keys the first fetch read."""
+    settings.COGNITO_TIMEOUT = 3.0
+    fake_cognito.jwks_delay = 0.5
+    token = fake_cognito.keys[0].sign(fakes.id_claims())
+
+    results, elapsed = _verify_concurrently(token)
+
+    assert [result["sub"] for result in results] == [fakes.id_claims()["sub"]] * 4
+    assert fake_cognito.hits[fake_cognito.jwks_path] == 1
+    assert elapsed < 2.5
