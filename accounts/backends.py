@@ -15,8 +15,8 @@ from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import oauth, session_tokens, tokens
+from .claims import group_names, profile_fields, user_claims_apply
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
-from .federation import picture_url
 from .groups import apply_group_claims
 from .oidc import oidc_setting
 
@@ -46,6 +46,8 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         except ValueError as exc:
             logger.warning("Token endpoint answered with something other than JSON")
             raise CognitoUnavailable("the token endpoint answered nonsense") from exc
+        # Before the library reads it with .get() and hands the tokens on as strings.
+        token_info = oauth.token_answer(token_info)
         # The library hands only the ID and access tokens on to store_tokens.
         self.refresh_token = token_info.get("refresh_token", "")
         return token_info
@@ -105,24 +107,26 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims):
-        user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"])
+        user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"], **profile_fields(claims))
         user.set_unusable_password()
         logger.info("Creating the Django user for sub %s", claims["sub"])
-        return self._apply_claims(user, claims)
+        user.save()
+        apply_group_claims(user, group_names(claims))
+        return user
 
     @transaction.atomic
     def update_user(self, user, claims):
-        return self._apply_claims(user, claims)
+        """Apply the claims to the user found by ``sub`` and make them active; None if they were deleted meanwhile.
 
-    def _apply_claims(self, user, claims):
-        user.email = claims.get("email", "")
-        user.first_name = claims.get("given_name", "")[:150]
-        user.last_name = claims.get("family_name", "")[:150]
-        if not (user.first_name or user.last_name):
-            # Some providers send only a full name (and Apple none after the first sign-in).
-            user.first_name = claims.get("name", "")[:150]
-        user.picture = picture_url(claims)
-        user.cognito_username = claims.get("cognito:username", "")[:128]
-        user.save()
-        apply_group_claims(user, claims.get("cognito:groups") or [])
+        Active, because Cognito decides who may sign in: this sign-in proves
+        the Cognito user exists and is enabled, whatever the site last heard.
+        Only a sign-in does this, never a renewal. The library refuses an
+        inactive user only after this returns, so the order works.
+        """
+        if not user_claims_apply(user=user, claims=claims):
+            return None
+        if not user.is_active:
+            logger.info("Reactivating the Django user for sub %s: Cognito signed them in", user.cognito_sub)
+        user.is_active = True
+        self.UserModel.objects.filter(pk=user.pk).update(is_active=True)
         return user

@@ -16,6 +16,10 @@ from .exceptions import CognitoError, CognitoUnavailable
 logger = logging.getLogger(__name__)
 
 
+# The string-valued fields of the token endpoint's answer that the site keeps.
+TOKEN_FIELDS = ("id_token", "access_token", "refresh_token")
+
+
 def _client_auth():
     return (settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET)
 
@@ -29,7 +33,24 @@ def error_code(response):
     return str(body.get("error", ""))[:64] if isinstance(body, dict) else ""
 
 
-@sensitive_variables("refresh_token")
+@sensitive_variables("answer")
+def token_answer(answer):
+    """Return the token endpoint's answer if it is a JSON object with string tokens; else raise CognitoUnavailable.
+
+    Cognito always answers an object; anything else means the endpoint failed,
+    not that the user may not sign in, so it is treated like an outage.
+    """
+    if not isinstance(answer, dict):
+        logger.warning("Token endpoint answered a JSON %s instead of an object", type(answer).__name__)
+        raise CognitoUnavailable("the token endpoint answered something other than a JSON object")
+    for name in TOKEN_FIELDS:
+        if name in answer and not isinstance(answer[name], str):
+            logger.warning("Token endpoint answered a %s that is not a string", name)
+            raise CognitoUnavailable(f"the token endpoint answered a {name} that is not a string")
+    return answer
+
+
+@sensitive_variables("refresh_token", "answer")
 def tokens_refresh(*, refresh_token):
     """Return the token endpoint's answer to a refresh_token grant.
 
@@ -51,9 +72,10 @@ def tokens_refresh(*, refresh_token):
         raise CognitoUnavailable(f"token endpoint unreachable ({type(exc).__name__})") from exc
     if response.status_code == 200:
         try:
-            return response.json()
+            answer = response.json()
         except ValueError as exc:
             raise CognitoUnavailable("token endpoint answered something other than JSON") from exc
+        return token_answer(answer)
     code = error_code(response)
     if response.status_code >= 500 or response.status_code == 429:
         raise CognitoUnavailable(f"token endpoint failed with HTTP {response.status_code}", code=code)

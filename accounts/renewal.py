@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import oauth, session_tokens, tokens
+from .claims import user_claims_apply
 from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
 from .models import UserSession
 
@@ -36,11 +37,17 @@ RETRY_SECONDS = 30
 
 
 def _expiry(access_token):
+    """Return when the (already verified) access token expires, or None if its ``exp`` is no usable time."""
     try:
         exp = jwt.decode(access_token, options={"verify_signature": False}).get("exp")
     except jwt.InvalidTokenError:
         return None
-    return datetime.fromtimestamp(exp, tz=UTC) if exp else None
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(exp, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # past the platform's time_t or year 9999
+        return None
 
 
 def schedule_after_success(*, access_token, now=None):
@@ -133,9 +140,9 @@ def _renew(record, user, now):
         logger.warning("Ending a session of user %s: renewed tokens name another user", user.cognito_sub)
         return ENDED
 
-    from .backends import CognitoOIDCBackend
-
-    CognitoOIDCBackend().update_user(user, id_claims)
+    if not user_claims_apply(user=user, claims=id_claims):
+        logger.info("Ending a session of user %s: the Django user was deleted meanwhile", user.cognito_sub)
+        return ENDED
     # Cognito returns a new refresh token only when rotation is on; keep the old one otherwise.
     new_refresh = answer.get("refresh_token")
     record.id_token = session_tokens.encrypt(answer["id_token"])

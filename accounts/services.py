@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from . import policy
+from .claims import GROUPS_CLAIM, USERNAME_CLAIM, group_names, profile_fields
 from .cognito import CognitoClient
 from .exceptions import (
     CognitoError,
@@ -833,13 +834,9 @@ def _sync_pool(cognito):
 
 def _sync_one(django_user, cognito_user, groups):
     """Copy one Cognito user onto its Django user; return whether anything changed."""
-    attributes = cognito_user.attributes
-    wanted = {
-        "email": attributes.get("email", ""),
-        "first_name": attributes.get("given_name", "")[:150],
-        "last_name": attributes.get("family_name", "")[:150],
-        "is_active": cognito_user.enabled,
-    }
+    # The attributes read as the ID token's claims would, so the rule is sign-in's (accounts.claims).
+    claims = {**cognito_user.attributes, USERNAME_CLAIM: cognito_user.username, GROUPS_CLAIM: list(groups)}
+    wanted = {**profile_fields(claims), "is_active": cognito_user.enabled}
     changed = [name for name, value in wanted.items() if getattr(django_user, name) != value]
     for name in changed:
         setattr(django_user, name, wanted[name])
@@ -848,7 +845,7 @@ def _sync_one(django_user, cognito_user, groups):
         django_user.save(update_fields=changed)
     if not cognito_user.enabled and "is_active" in changed:
         user_sessions_end(user=django_user)
-    apply_group_claims(django_user, groups)
+    apply_group_claims(django_user, group_names(claims))
     after = set(django_user.groups.values_list("name", flat=True)), django_user.is_staff, django_user.is_superuser
     return bool(changed) or before != after
 

@@ -23,14 +23,34 @@ ALGORITHM = "RS256"
 # fast for this long instead of hammering the JWKS endpoint (aws-jwt-verify's
 # penalty box does the same).
 UNKNOWN_KID_PENALTY_SECONDS = 10
+# Cognito's ID and access tokens live from 5 minutes to 1 day; a longer-lived
+# one was not minted by Cognito as configured, and one that "never expires"
+# must not be a session that can never be checked again.
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TokenValidityUnitsType.html
+MAX_TOKEN_LIFETIME_SECONDS = 86400
+
+
+class _Flight:
+    """One JWKS fetch in progress, which requests wanting the same JWKS wait for instead of fetching again."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.keys = None  # still None once done: the fetch failed
 
 
 class JWKSCache:
-    """Signing keys by JWKS URL and ``kid``, fetched once and refetched only for a new ``kid``."""
+    """Signing keys by JWKS URL and ``kid``, fetched once and refetched only for a new ``kid``.
+
+    A fetch is single-flight and runs outside the lock: one request fetches,
+    the others wanting that JWKS wait for its result (at most the timeout) and
+    share its failure, so a slow or hanging JWKS costs concurrent sign-ins one
+    timeout together, not one each in turn.
+    """
 
     def __init__(self):
         self._keys = {}
         self._penalty_until = {}
+        self._flights = {}
         self._lock = threading.Lock()
 
     def clear(self):
@@ -42,15 +62,46 @@ class JWKSCache:
         """Return the public key for ``kid``; raise InvalidToken if the pool has none."""
         with self._lock:
             keys = self._keys.get(jwks_url)
-            if keys is None or (kid not in keys and self._may_refetch(jwks_url)):
-                keys = self._fetch(jwks_url)
-                self._keys[jwks_url] = keys
-                if kid not in keys:
-                    self._penalty_until[jwks_url] = time.monotonic() + UNKNOWN_KID_PENALTY_SECONDS
+            if keys is not None and (kid in keys or not self._may_refetch(jwks_url)):
+                return self._pick(keys, kid)
+            flight = self._flights.get(jwks_url)
+            leader = flight is None
+            if leader:
+                flight = self._flights[jwks_url] = _Flight()
+        keys = self._lead(flight, jwks_url) if leader else self._follow(flight)
+        if kid not in keys:
+            with self._lock:
+                self._penalty_until[jwks_url] = time.monotonic() + UNKNOWN_KID_PENALTY_SECONDS
+        return self._pick(keys, kid)
+
+    @staticmethod
+    def _pick(keys, kid):
         try:
             return keys[kid]
         except KeyError:
             raise InvalidToken("no key in the pool's JWKS has this kid") from None
+
+    def _lead(self, flight, jwks_url):
+        """Fetch the JWKS for everyone waiting on ``flight``; the lock is not held meanwhile."""
+        try:
+            flight.keys = self._fetch(jwks_url)
+            with self._lock:
+                self._keys[jwks_url] = flight.keys
+            return flight.keys
+        finally:
+            with self._lock:
+                if self._flights.get(jwks_url) is flight:
+                    del self._flights[jwks_url]
+            flight.done.set()
+
+    @staticmethod
+    def _follow(flight):
+        """Wait, at most the timeout, for another request's fetch; share its keys or its failure."""
+        if not flight.done.wait(settings.COGNITO_TIMEOUT):
+            raise CognitoUnavailable("timed out waiting for the JWKS another request is fetching")
+        if flight.keys is None:
+            raise CognitoUnavailable("could not fetch the JWKS (another request tried just now)")
+        return flight.keys
 
     def _may_refetch(self, jwks_url):
         return time.monotonic() >= self._penalty_until.get(jwks_url, 0)
@@ -87,8 +138,9 @@ def verify_token(token, *, token_use, nonce=None):
     """Return the claims of a Cognito ``id`` or ``access`` token, or raise InvalidToken.
 
     Checks, in order: the header names RS256 and a kid; the signature against
-    the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``token_use``;
-    the client (``aud`` for ID tokens, ``client_id`` for access tokens); the nonce.
+    the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``exp`` and
+    ``iat`` numbers at most a day apart; ``token_use``; the client (``aud`` for
+    ID tokens, ``client_id`` for access tokens); the nonce.
     """
     if not token or not isinstance(token, str):
         raise InvalidToken(f"no {token_use} token in the response")
@@ -124,6 +176,7 @@ def verify_token(token, *, token_use, nonce=None):
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"token is invalid ({type(exc).__name__}: {exc})") from exc
 
+    _check_lifetime(claims)
     if claims["token_use"] != token_use:
         raise InvalidToken(f"token_use is {claims['token_use']!r}, expected {token_use!r}")
     # aws-jwt-verify: ID tokens name the client in aud, access tokens in client_id.
@@ -134,3 +187,19 @@ def verify_token(token, *, token_use, nonce=None):
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
         raise InvalidToken("nonce does not match the one sent with the sign-in request")
     return claims
+
+
+def _check_lifetime(claims):
+    """Refuse ``exp`` or ``iat`` that are not numbers, and a token that lives longer than Cognito's can.
+
+    PyJWT accepts any value ``int()`` takes ("1893456000", True); the site
+    later turns ``exp`` into a datetime, so only real numbers pass, and the
+    lifetime bound keeps ``exp`` within the range of a date (10**20 is not).
+    """
+    exp, iat = claims["exp"], claims["iat"]
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (exp, iat)):
+        raise InvalidToken("exp and iat must be numbers")
+    if exp < iat:
+        raise InvalidToken("token expires before it was issued")
+    if exp - iat > MAX_TOKEN_LIFETIME_SECONDS:
+        raise InvalidToken("token lives longer than Cognito's tokens can (one day)")

@@ -8,7 +8,7 @@ while it is up.
 import os
 import socket
 from html.parser import HTMLParser
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -160,6 +160,21 @@ def hosted_ui_sign_in(client, email, password, next_url=None):
     assert answer.status_code == 302, answer.text[:500]
     callback = urlparse(answer.headers["Location"])
     return client.get(f"{callback.path}?{callback.query}")
+
+
+def callback_with(client, fake, id_token=None, *, claims=None, access_token=None):
+    """Start a sign-in, have the fake token endpoint return ``id_token``, and hit the callback.
+
+    Without ``id_token``, one is signed with the fake's key from ``fakes.id_claims``
+    with the sign-in's nonce and ``claims`` on top.
+    """
+    authorize = urlparse(start_sign_in(client))
+    params = parse_qs(authorize.query)
+    state, nonce = params["state"][0], params["nonce"][0]
+    if id_token is None:
+        id_token = fake.keys[0].sign(fakes.id_claims(nonce=nonce, **(claims or {})))
+    fake.issue(id_token, access_token)
+    return client.get(reverse("oidc_authentication_callback"), {"code": "a-code", "state": state})
 
 
 def federated_sign_in(client, provider, sub, next_url=None):

@@ -13,9 +13,15 @@ def unique_email(prefix="user"):
     return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def pool_user_create(boto, pool_id, *, email=None, given_name="Test", family_name="Person", groups=(), password=None):
-    """Create a confirmed, verified user in the local pool with boto3 directly (arranging, not testing)."""
+def pool_user_create(
+    boto, pool_id, *, email=None, given_name="Test", family_name="Person", name=None, groups=(), password=None
+):
+    """Create a confirmed, verified user in the local pool with boto3 directly (arranging, not testing).
+
+    A name given as None is left unset.
+    """
     email = email or unique_email()
+    names = {"given_name": given_name, "family_name": family_name, "name": name}
     user = boto.admin_create_user(
         UserPoolId=pool_id,
         Username=email,
@@ -23,8 +29,7 @@ def pool_user_create(boto, pool_id, *, email=None, given_name="Test", family_nam
         UserAttributes=[
             {"Name": "email", "Value": email},
             {"Name": "email_verified", "Value": "true"},
-            {"Name": "given_name", "Value": given_name},
-            {"Name": "family_name", "Value": family_name},
+            *({"Name": key, "Value": value} for key, value in names.items() if value is not None),
         ],
     )["User"]
     boto.admin_set_user_password(

@@ -104,6 +104,9 @@ class FakeCognito:
         self.groups = {}  # sub -> cognito:groups put in refreshed tokens
         self.rotate = False
         self.refresh_delay = 0.0
+        self.refresh_response = None  # (status, body) returned to every refresh_token grant instead, if set
+        self.jwks_delay = 0.0  # seconds before the JWKS answers (a slow or hanging endpoint); stop() cuts it short
+        self._stopping = threading.Event()
         self.revoke_status = 200
         self._lock = threading.Lock()
         fake = self
@@ -113,8 +116,10 @@ class FakeCognito:
                 pass
 
             def do_GET(self):
-                fake.hits[self.path] += 1
+                with fake._lock:
+                    fake.hits[self.path] += 1
                 if self.path == f"/{POOL_ID}/.well-known/jwks.json":
+                    fake._stopping.wait(fake.jwks_delay)
                     self._json(200, {"keys": [key.jwk for key in fake.keys]})
                 else:
                     self._json(404, {"message": "not found"})
@@ -128,7 +133,7 @@ class FakeCognito:
                 if self.path == "/oauth2/token":
                     fake.grants[form.get("grant_type")] += 1
                     if form.get("grant_type") == "refresh_token":
-                        self._json(*fake.refresh(form.get("refresh_token", "")))
+                        self._json(*(fake.refresh_response or fake.refresh(form.get("refresh_token", ""))))
                     elif fake.token_response:
                         self._json(*fake.token_response)
                     else:
@@ -142,11 +147,14 @@ class FakeCognito:
 
             def _json(self, status, body):
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (its timeout), as a test of a slow endpoint intends
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -164,6 +172,7 @@ class FakeCognito:
         return self
 
     def stop(self):
+        self._stopping.set()
         self.server.shutdown()
         self.server.server_close()
 

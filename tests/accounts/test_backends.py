@@ -1,10 +1,18 @@
-"""The backend against the real local stack: users keyed by sub, groups and flags from cognito:groups."""
+"""The backend: users keyed by sub, groups and flags from cognito:groups, against the real local stack.
+
+What the stack cannot produce (a token endpoint answering nonsense) runs against tests/fakes.py.
+"""
+
+import logging
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 
-from tests.conftest import hosted_ui_sign_in
+from tests import fakes
+from tests.conftest import hosted_ui_sign_in, start_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -113,3 +121,49 @@ def test_a_warm_sign_in_calls_cognito_once(client, cognito, demo, monkeypatch):
     site_calls = [c for c in calls if "/oauth2/authorize" not in c[1] and not c[1].endswith("/login")]
     assert [method for method, _ in site_calls] == ["POST"]
     assert site_calls[0][1].endswith("/oauth2/token")
+
+
+def test_a_user_made_inactive_on_the_site_signs_in_again_while_cognito_has_them_enabled(client, cognito, demo):
+    """Cognito decides who may sign in: a sign-in proves the Cognito user exists and is enabled."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    client.logout()
+    User.objects.filter(email="member@example.com").update(is_active=False)  # as sync did once, wrongly
+
+    response = hosted_ui_sign_in(client, "member@example.com", demo["password"])
+
+    assert response.status_code == 302
+    user = User.objects.get(email="member@example.com")
+    assert user.is_active
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get(reverse("account")).status_code == 200
+
+
+def _good_tokens(fake, nonce):
+    key = fake.keys[0]
+    return {"id_token": key.sign(fakes.id_claims(nonce=nonce)), "access_token": key.sign(fakes.access_claims())}
+
+
+TOKEN_ANSWERS = {
+    "a list": lambda tokens: [tokens["id_token"], tokens["access_token"]],
+    "a string": lambda tokens: tokens["id_token"],
+    "null": lambda tokens: None,
+    "a numeric refresh token": lambda tokens: {**tokens, "refresh_token": 123},
+    "a numeric access token": lambda tokens: {**tokens, "access_token": 123},
+    "a list for the ID token": lambda tokens: {**tokens, "id_token": [tokens["id_token"]]},
+}
+
+
+@pytest.mark.parametrize("kind", TOKEN_ANSWERS)
+def test_a_token_endpoint_answering_nonsense_is_a_page_not_a_500(client, fake_cognito, caplog, kind):
+    """Faked: the local stack's token endpoint always answers a well-formed JSON object."""
+    params = parse_qs(urlparse(start_sign_in(client)).query)
+    fake_cognito.token_response = (200, TOKEN_ANSWERS[kind](_good_tokens(fake_cognito, params["nonce"][0])))
+
+    with caplog.at_level(logging.WARNING):
+        response = client.get(reverse("oidc_authentication_callback"), {"code": "c", "state": params["state"][0]})
+
+    assert response.status_code == 503
+    assert b"Sign-in is unavailable right now" in response.content
+    assert not User.objects.exists()
+    assert "_auth_user_id" not in client.session
+    assert "Token endpoint answered" in caplog.text

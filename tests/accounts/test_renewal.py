@@ -115,6 +115,21 @@ def test_a_group_removed_in_cognito_goes_at_the_next_renewal(
     assert client.get("/admin/", follow=True).status_code == 403  # still signed in, no admin
 
 
+def test_a_renewal_in_flight_does_not_undo_a_deactivation(client, cognito, demo):
+    """The renewal read the user before sync made them inactive; writing its claims must not revive them."""
+    hosted_ui_sign_in(client, "member@example.com", demo["password"])
+    make_due(client)
+    User.objects.filter(email="member@example.com").update(first_name="Stale")
+    record, user = record_of(client), User.objects.get(email="member@example.com")  # as the middleware read them
+    User.objects.filter(pk=user.pk).update(is_active=False)  # meanwhile, elsewhere
+
+    assert renewal.session_renew(record=record, user=user) == renewal.RENEWED
+
+    user.refresh_from_db()
+    assert user.first_name == "Mia"  # the claims were applied
+    assert not user.is_active
+
+
 @pytest.mark.parametrize("action", ["admin_disable_user", "admin_user_global_sign_out"])
 def test_disable_and_global_sign_out_end_the_session_at_the_next_renewal(
     client, cognito, demo, boto, provisioned, restore_demo_user, action
@@ -279,6 +294,41 @@ def test_cognito_unreachable_keeps_the_session_within_the_grace_limit(client, fa
     assert "_auth_user_id" not in client.session
 
 
+REFRESH_ANSWERS = {
+    "a list": lambda tokens: list(tokens.values()),
+    "a string": lambda tokens: tokens["id_token"],
+    "a numeric refresh token": lambda tokens: {**tokens, "refresh_token": 123},
+    "a dict for the access token": lambda tokens: {**tokens, "access_token": {"token": tokens["access_token"]}},
+}
+
+
+@pytest.mark.parametrize("kind", REFRESH_ANSWERS)
+def test_a_token_endpoint_answering_nonsense_to_a_refresh_defers_it(client, fake_cognito, kind):
+    """Faked: the local stack's token endpoint always answers a JSON object. Nonsense is Cognito failing."""
+    fake_sign_in(client, fake_cognito)
+    key = fake_cognito.keys[0]
+    tokens = {"id_token": key.sign(fakes.id_claims()), "access_token": key.sign(fakes.access_claims())}
+    fake_cognito.refresh_response = (200, REFRESH_ANSWERS[kind](tokens))
+    make_due(client)
+
+    response = client.get(reverse("account"))
+
+    assert response.status_code == 200
+    assert fake_cognito.grants["refresh_token"] == 1
+    record = record_of(client)
+    assert record.unreachable_since is not None  # kept within the grace limit, retried later
+    assert record.next_check_at > timezone.now()
+
+
+@pytest.mark.parametrize("exp", [10**20, 1e300, "1893456000", None], ids=["10**20", "1e300", "a string", "none"])
+def test_an_unreadable_expiry_schedules_the_next_check_anyway(exp):
+    """The schedule reads exp from an already verified token, but a wrong one must never be an OverflowError."""
+    token = fakes.SigningKey().sign({k: v for k, v in fakes.access_claims(exp=exp).items() if v is not None})
+    schedule = renewal.schedule_after_success(access_token=token)
+    assert schedule["access_expires_at"] is None
+    assert schedule["next_check_at"] > timezone.now()
+
+
 def test_new_keys_keep_sessions_that_old_keys_encrypted(client, fake_cognito, settings):
     """A first COGNITO_TOKEN_ENCRYPTION_KEYS, or a SECRET_KEY rotated with SECRET_KEY_FALLBACKS, signs nobody out."""
     fake_sign_in(client, fake_cognito)
@@ -355,6 +405,27 @@ def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
     UserSession.objects.filter(pk=record.pk).delete()
     thread.join()
     assert result == [renewal.ENDED]
+
+
+def test_a_user_deleted_during_their_renewal_stays_deleted(client, fake_cognito):
+    """Linking merges and deletes a Django user; a renewal in flight for them must not write the row back.
+
+    Faked for the slow refresh (``refresh_delay``), which the local stack cannot stage.
+    """
+    fake_cognito.refresh_delay = 0.5
+    fake_sign_in(client, fake_cognito)
+    make_due(client)
+    record, user = record_of(client), User.objects.get()
+    result = []
+    thread = threading.Thread(
+        target=lambda: (result.append(renewal.session_renew(record=record, user=user)), connection.close())
+    )
+    thread.start()
+    time.sleep(0.2)
+    User.objects.filter(pk=user.pk).delete()
+    thread.join()
+    assert result == [renewal.ENDED]
+    assert not User.objects.exists()
 
 
 def test_fresh_requests_make_no_outbound_call_at_all(client, cognito, demo, monkeypatch):

@@ -2,6 +2,8 @@
 
 import sys
 
+import pytest
+from django.middleware.csrf import CsrfViewMiddleware, _get_new_csrf_string, _mask_cipher_secret
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 
@@ -36,3 +38,43 @@ def test_variables_named_like_secrets_are_hidden():
     assert "s3cr3t-value" not in report
     assert "RuntimeError" in report
     assert "plain" in report  # other variables are still shown
+
+
+def _report_for_request(request):
+    """Return the technical 500 page for a view that fails on ``request``; only the request is in its frames."""
+
+    def view(request):
+        raise RuntimeError("boom")
+
+    try:
+        view(request)
+    except RuntimeError:
+        return ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
+    raise AssertionError("the view did not fail")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["DEBUG on", "DEBUG off"])
+def test_the_500_page_hides_posted_secrets_and_the_csrf_and_session_cookies(settings, debug):
+    """Django's filter steps aside when DEBUG is on; ours never does, and hides secret-named fields unmarked."""
+    settings.DEBUG = debug
+    csrf_secret = _get_new_csrf_string()
+    masked = _mask_cipher_secret(csrf_secret)
+    posted = {
+        "password": "Hunter2-Passw0rd!",
+        "temporary_password": "Temp-Passw0rd!77",
+        "code": "834201",
+        "new_token": "opaque-posted-9f3c",
+        "csrfmiddlewaretoken": masked,
+        "email": "pat@example.com",
+    }
+    request = RequestFactory().post("/admin/accounts/cognitouser/add/", posted)
+    request.COOKIES[settings.CSRF_COOKIE_NAME] = csrf_secret
+    request.COOKIES[settings.SESSION_COOKIE_NAME] = "sessionkey0123456789abcdef"
+    CsrfViewMiddleware(lambda request: None).process_request(request)  # puts the secret in META, as for real
+
+    report = _report_for_request(request)
+
+    secrets = [*(posted[name] for name in posted if name != "email"), csrf_secret, "sessionkey0123456789abcdef"]
+    assert [secret for secret in secrets if secret in report] == []
+    assert "pat@example.com" in report  # the rest of the request is still shown
+    assert "RuntimeError" in report
