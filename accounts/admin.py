@@ -11,6 +11,9 @@ from .models import User
 #: What decides who may do what. Cognito's groups set these at every sign-in; a
 #: staff member who could edit them could make themselves a superuser.
 AUTHORITY_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+#: Copies of Cognito's attributes, rewritten at every sign-in, renewal and sync. Read-only for
+#: everyone: linking compares emails, so a hand-edited one would be false evidence.
+PROFILE_FIELDS = ("first_name", "last_name", "email")
 
 
 @admin.register(User)
@@ -23,10 +26,13 @@ class CognitoUserAdmin(UserAdmin):
 
     list_display = ("email", "first_name", "last_name", "cognito_username", "is_staff", "is_superuser", "last_login")
     search_fields = ("email", "first_name", "last_name", "cognito_username", "cognito_sub")
-    readonly_fields = ("cognito_sub", "cognito_username", "last_login", "date_joined")
+    readonly_fields = ("cognito_sub", "cognito_username", *PROFILE_FIELDS, "last_login", "date_joined")
     fieldsets = (
         ("Cognito", {"fields": ("cognito_sub", "cognito_username")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        (
+            "Personal info",
+            {"fields": PROFILE_FIELDS, "description": "From Cognito; change them in the Cognito user admin."},
+        ),
         (
             "Permissions",
             {
@@ -46,6 +52,18 @@ class CognitoUserAdmin(UserAdmin):
         if policy.acts_as_superuser(request.user):
             return fields
         return (*fields, *AUTHORITY_FIELDS)
+
+    def has_add_permission(self, request):
+        # Sign-in creates users; one made by hand could hold the username a person's first sign-in needs.
+        return policy.acts_as_superuser(request.user) and super().has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        """Write only what the form changed: a full save of a row read earlier would undo a concurrent sign-in."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        columns = [name for name in form.changed_data if name in {f.name for f in obj._meta.concrete_fields}]
+        if columns:
+            obj.save(update_fields=columns)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -72,8 +90,17 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class PermissionGroupAdmin(GroupAdmin):
-    """Django's groups; only superusers grant permissions, or "change group" would grant every permission."""
+    """Django's groups, which Cognito's groups pick by name: superusers alone add, rename, delete or grant.
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return fields if policy.acts_as_superuser(request.user) else (*fields, "permissions")
+    "Change group" would otherwise grant every permission, and renaming a group
+    would hand its permissions to whoever is in the Cognito group of the new name.
+    """
+
+    def has_add_permission(self, request):
+        return policy.acts_as_superuser(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.acts_as_superuser(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.acts_as_superuser(request.user) and super().has_delete_permission(request, obj)

@@ -250,14 +250,16 @@ class PoolUserAdmin(CognitoModelAdmin):
         manageable = policy.acts_as_superuser(request.user) or not (
             policy.privileged_groups() & set(detail.groups) or policy.site_user_is_privileged(detail.linked)
         )
-        form = forms.AttributesForm(data, schema=schema, current=detail.user.attributes)
+        form = forms.AttributesForm(
+            data, schema=schema, current=detail.user.attributes, may_verify=policy.acts_as_superuser(request.user)
+        )
         if data is not None and form.is_valid():
             try:
                 changed = services.user_attributes_update(
                     actor=request.user,
                     username=object_id,
                     attributes=form.changed_attributes(),
-                    mark_email_verified=form.cleaned_data["mark_email_verified"],
+                    mark_email_verified=form.verify_email,
                 )
             except CognitoError as exc:
                 self._cognito_error(request, exc)

@@ -16,7 +16,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import oauth, session_tokens, tokens
 from .claims import group_names, profile_fields, user_claims_apply
-from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
+from .exceptions import AccountConflict, CognitoError, CognitoUnavailable, InvalidToken
 from .groups import apply_group_claims
 from .oidc import oidc_setting
 
@@ -107,6 +107,11 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims):
+        """Create the Django user for a first sign-in, named by ``sub``; refuse if that name is taken."""
+        if self.UserModel.objects.filter(username=claims["sub"]).exists():
+            # Made by hand in the admin (now superuser-only): never adopt it, never a 500.
+            logger.error("Sign-in refused: a site user without this sub already has the username %s", claims["sub"])
+            raise AccountConflict("a site user already holds this person's username")
         user = self.UserModel(username=claims["sub"], cognito_sub=claims["sub"], **profile_fields(claims))
         user.set_unusable_password()
         logger.info("Creating the Django user for sub %s", claims["sub"])

@@ -235,6 +235,7 @@ class CognitoClient:
         # whole declared configuration, not a delta.
         spec.pop("PoolName", None)
         spec.pop("UsernameAttributes", None)  # immutable after creation
+        spec.pop("UsernameConfiguration", None)  # likewise
         spec.pop("Schema", None)  # attributes can only be added, with AddCustomAttributes
         self._call("update_user_pool", UserPoolId=pool_id, **spec)
 

@@ -67,3 +67,7 @@ class SyncRefused(Exception):
         super().__init__(message)
         self.deactivations = deactivations
         self.active = active
+
+
+class AccountConflict(CognitoError):
+    """The person's site account cannot be created: another site user stands in its place."""

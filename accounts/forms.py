@@ -98,15 +98,22 @@ class AttributesForm(forms.Form):
         help_text="Unticked: Cognito keeps the old address until the user confirms the new one.",
     )
 
-    def __init__(self, *args, schema=(), current=None, **kwargs):
+    def __init__(self, *args, schema=(), current=None, may_verify=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current or {}
+        if not may_verify:
+            # Only superusers vouch for an address (accounts.policy): linking trusts it.
+            del self.fields["mark_email_verified"]
         for attribute in schema:
             if attribute.mutable and attribute.name not in services.READ_ONLY_ATTRIBUTES:
                 self.fields[attribute.name] = forms.CharField(
                     required=False, max_length=2048, initial=self.current.get(attribute.name, "")
                 )
         self.order_fields([f for f in self.fields if f != "mark_email_verified"] + ["mark_email_verified"])
+
+    @property
+    def verify_email(self):
+        return bool(self.cleaned_data.get("mark_email_verified"))
 
     def clean_email(self):
         email = self.cleaned_data.get("email", "")

@@ -67,8 +67,8 @@ def _require_same_verified_email(federated, native):
 
 
 def _log(actor, *, user, flag, message):
-    if actor is None:
-        return
+    if actor is None or actor is policy.SYSTEM:
+        return  # the command's output says what happened; the admin log names staff members
     LogEntry.objects.log_actions(
         user_id=actor.pk, queryset=[user], action_flag=flag, change_message=message, single_object=True
     )

@@ -54,13 +54,25 @@ def site_user_is_privileged(user) -> bool:
     return bool(user is not None and (user.is_staff or user.is_superuser))
 
 
-def acts_as_superuser(actor) -> bool:
-    """Return whether ``actor`` may touch privileged users and groups.
+class _System:
+    """The site itself, acting for an operator with shell access (management commands)."""
 
-    ``None`` is the site itself acting for an operator with shell access
-    (management commands); every page passes the signed-in staff member.
-    """
-    return actor is None or bool(actor.is_active and actor.is_superuser)
+    pk = None
+
+    def __repr__(self):
+        return "SYSTEM"
+
+
+#: The actor management commands pass. Nothing else acts as a superuser without being one:
+#: a missing actor (None) is refused like any staff member.
+SYSTEM = _System()
+
+
+def acts_as_superuser(actor) -> bool:
+    """Return whether ``actor`` may touch privileged users and groups: a superuser, or SYSTEM."""
+    if actor is SYSTEM:
+        return True
+    return actor is not None and bool(actor.is_active and actor.is_superuser)
 
 
 @dataclass(frozen=True)
@@ -91,28 +103,44 @@ class Target:
         return bool(self.groups & privileged_groups()) or site_user_is_privileged(self.linked)
 
 
-def check(*, actor, change: str, targets: Iterable[Target] = (), groups: Iterable[str] = (), users=()) -> None:
+def check(
+    *,
+    actor,
+    change: str,
+    targets: Iterable[Target] = (),
+    groups: Iterable[str] = (),
+    users=(),
+    superuser_only: bool = False,
+) -> None:
     """Refuse, with NotAllowed, a change a non-superuser may not make; return None when it is allowed.
 
     This is the one decision: every other entry point of this module calls it.
-    ``change`` completes "Only a superuser can ..." in the message; ``targets``
-    are Cognito users, ``groups`` Cognito group names, ``users`` Django users.
+    ``change`` completes "Only a superuser can ..." in the message (``{who}``
+    in it stands for the person); ``targets`` are Cognito users, ``groups``
+    Cognito group names, ``users`` Django users; ``superuser_only`` refuses
+    the change whoever it is for.
     """
     if acts_as_superuser(actor):
         return
+    if superuser_only:
+        _refuse(actor, f"Only a superuser can {change}.")
     for group in groups:
         if is_privileged_group(group):
             _refuse(actor, f"Only a superuser can {change} the {group} group: it grants staff or admin rights.")
     for target in targets:
         if target.privileged:
-            _refuse(actor, f"Only a superuser can {change} {target.label}: they are staff or an admin.")
+            _refuse(actor, f"Only a superuser can {_naming(change, target.label)}: they are staff or an admin.")
     for user in users:
         if site_user_is_privileged(user):
-            _refuse(actor, f"Only a superuser can {change} {user}: they are staff or an admin.")
+            _refuse(actor, f"Only a superuser can {_naming(change, user)}: they are staff or an admin.")
+
+
+def _naming(change, who):
+    return change.format(who=who) if "{who}" in change else f"{change} {who}"
 
 
 def _refuse(actor, message):
-    logger.warning("Refused a privileged change by staff user %s: %s", actor.pk, message)
+    logger.warning("Refused a privileged change by staff user %s: %s", getattr(actor, "pk", None), message)
     raise NotAllowed(message)
 
 

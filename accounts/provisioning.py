@@ -57,6 +57,9 @@ def _pool_params(spec):
     return {
         "PoolName": pool["name"],
         "UsernameAttributes": pool["username_attributes"],
+        # Ada@example.com and ada@example.com must be one person, or staff could make a look-alike
+        # account for linking to take. Set only at creation (and ignored by MiniStack, see README).
+        "UsernameConfiguration": {"CaseSensitive": False},
         "AutoVerifiedAttributes": pool["auto_verified_attributes"],
         "DeletionProtection": pool["deletion_protection"],
         "Policies": {

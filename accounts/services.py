@@ -126,9 +126,12 @@ def search_filter(*, text, field="auto"):
             field = "username"
         else:
             field = "given_name"
-    # Filter values are double-quoted; a quote inside is escaped with a backslash.
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{SEARCH_ATTRIBUTES[field]} ^= "{escaped}"'
+    return f"{SEARCH_ATTRIBUTES[field]} ^= {filter_value(text)}"
+
+
+def filter_value(text):
+    """Return ``text`` as a ListUsers Filter value: double-quoted, a quote or backslash inside escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _server_filter(query):
@@ -276,7 +279,7 @@ def _check_group_name(name):
 
 
 def _log(*, actor, model, object_id, label, flag, message):
-    if actor is None:
+    if actor is None or actor is policy.SYSTEM:
         # A management command: the admin log names a staff member, and there is none.
         logger.info("%s %s: %s", model._meta.verbose_name, object_id, message)
         return
@@ -369,10 +372,14 @@ def user_attributes_update(*, target, actor, attributes, mark_email_verified=Fal
     phone before the call. A changed email is sent with ``email_verified`` as
     chosen: without it Cognito keeps the old address until the user verifies.
     A federated user's email comes from their provider: staff may neither
-    change it nor mark it verified (linking trusts a verified email).
+    change it nor mark it verified (linking trusts a verified email), and
+    only a superuser marks anyone's email verified.
     """
     if not attributes:
         return []
+    if mark_email_verified and "email" in attributes:
+        # Linking takes a verified email as proof that two accounts are one person.
+        policy.check(actor=actor, change="mark an email address verified", superuser_only=True)
     if target.federated and ("email" in attributes or mark_email_verified):
         raise NotAllowed(
             f"{target.label} signs in through a social or company provider, which sets their email address; "
@@ -476,11 +483,24 @@ def user_invitation_resend(*, target, actor):
 
     Only users who never signed in (FORCE_CHANGE_PASSWORD) are invited again:
     Cognito refuses RESEND for others, and some emulators reset them instead.
-    In an email-as-username pool RESEND must name the user by email.
+    In an email-as-username pool RESEND must name the user by email, so the
+    address is checked to belong to this user alone first (one ListUsers).
     """
     if target.status != "FORCE_CHANGE_PASSWORD":
         raise UnsupportedState("Only users who have not signed in yet can be invited again.", code="local")
-    _cognito().resend_invitation(_pool(), target.email or target.username)
+    name = target.username
+    if target.email:
+        # The email must name this user and nobody else, or RESEND reaches (and resets) someone else.
+        holders = _cognito().list_users_page(
+            _pool(), filter_expression=f"email = {filter_value(target.email)}", limit=2
+        )
+        holders = holders.users
+        if [u.username for u in holders] != [target.username]:
+            raise UnsupportedState(
+                f"Cannot invite {target.label} again: another user has the same email address.", code="local"
+            )
+        name = target.email
+    _cognito().resend_invitation(_pool(), name)
     _user_log(actor, target, "Invitation sent again.")
 
 
@@ -641,12 +661,59 @@ def group_delete(*, actor, name):
     """Delete the group in Cognito (members leave it), then log it; Django's mirror follows at sign-in or sync.
 
     Deleting a staff or admin group demotes every member at their next
-    sign-in: only a superuser may.
+    sign-in, and deleting any group takes its staff and admin members out of
+    it: only a superuser may do either. For anyone else the members are read
+    first (every page of ListUsersInGroup, for this group and the privileged ones).
     """
     _check_group_name(name)
     policy.check(actor=actor, change="delete", groups=[name])
+    if not policy.acts_as_superuser(actor):
+        # Deleting takes every member out of it, staff and admins too.
+        policy.check(actor=actor, change=f"delete the {name} group while {{who}} is in it", targets=_members(name))
     _cognito().delete_group(_pool(), name)
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=DELETION, message="Deleted.")
+
+
+def _group_members(cognito, name):
+    """Yield every member of ``name``, page by page; none when the group does not exist."""
+    token = ""
+    while True:
+        try:
+            page = cognito.list_users_in_group_page(_pool(), name, token=token)
+        except NotFound:
+            return
+        yield from page.users
+        if not (token := page.next_token):
+            return
+
+
+def _privileged_members(cognito):
+    """Return {username: the staff and admin groups they are in}."""
+    found = {}
+    for group in sorted(policy.privileged_groups()):
+        for user in _group_members(cognito, group):
+            found.setdefault(user.username, set()).add(group)
+    return found
+
+
+def _members(name):
+    """Return the members of ``name`` as the policy's targets (their privileged groups and site users)."""
+    cognito = _cognito()
+    privileged = _privileged_members(cognito)
+    members = list(_group_members(cognito, name))
+    linked = linked_users(usernames=[u.username for u in members])
+    return [
+        policy.Target(
+            username=u.username,
+            sub=u.sub,
+            email=u.attributes.get("email", ""),
+            status=u.status,
+            enabled=u.enabled,
+            groups=frozenset(privileged.get(u.username, ())),
+            linked=linked.get(u.username),
+        )
+        for u in members
+    ]
 
 
 # ------------------------------------------------------------------------------
@@ -870,28 +937,28 @@ class LocalMail:
     hidden: int = 0
 
 
-def privileged_emails():
-    """Return the lower-cased email addresses of staff and admins, in Cognito and on this site.
+def _mail_readers_check(cognito):
+    """Return a function telling whether a non-superuser may read mail sent to an address.
 
-    Reads every page of ListUsersInGroup for each staff or admin group; the
-    local stack's pools are small.
+    Deny by default: only when the address belongs, now, to at least one user
+    of the pool and none of them is staff or an admin. An address nobody has
+    any more (a corrected typo) may still carry a valid temporary password.
+    One ListUsers per distinct address; the local stack's pools are small.
     """
-    cognito = _cognito()
-    emails = set()
-    for group in sorted(policy.privileged_groups()):
-        token = ""
-        while True:
-            try:
-                page = cognito.list_users_in_group_page(_pool(), group, token=token)
-            except NotFound:
-                break
-            emails.update(u.attributes.get("email", "").lower() for u in page.users)
-            if not (token := page.next_token):
-                break
-    staff = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True)).exclude(email="")
-    emails.update(email.lower() for email in staff.values_list("email", flat=True))
-    emails.discard("")
-    return emails
+    privileged = _privileged_members(cognito)
+    answers = {}
+
+    def may_read(address):
+        address = address.strip().lower()
+        if address not in answers:
+            holders = cognito.list_users_page(_pool(), filter_expression=f"email = {filter_value(address)}").users
+            linked = linked_users(usernames=[u.username for u in holders])
+            answers[address] = bool(holders) and not any(
+                u.username in privileged or policy.site_user_is_privileged(linked.get(u.username)) for u in holders
+            )
+        return answers[address]
+
+    return may_read
 
 
 def local_messages(*, actor, to=""):
@@ -900,7 +967,8 @@ def local_messages(*, actor, to=""):
     MiniStack keeps invitation and code emails in its SES recorder at
     ``/_ministack/ses/messages``; Cognito on AWS really sends them. They carry
     temporary passwords and reset codes, which anyone can have sent to an
-    admin's address, so a non-superuser never sees a message to staff or admins.
+    admin's address, so a non-superuser sees only messages to addresses that
+    belong to ordinary users now (see ``_mail_readers_check``).
     """
     base = settings.COGNITO_ENDPOINT_URL
     if not base:
@@ -926,8 +994,8 @@ def local_messages(*, actor, to=""):
         messages = [m for m in messages if to.lower() in m.to.lower()]
     hidden = 0
     if not policy.acts_as_superuser(actor):
-        privileged = privileged_emails()
-        shown = [m for m in messages if not {a.strip().lower() for a in m.to.split(",")} & privileged]
+        may_read = _mail_readers_check(_cognito())
+        shown = [m for m in messages if m.to and all(may_read(a) for a in m.to.split(",") if a.strip())]
         hidden, messages = len(messages) - len(shown), shown
     return LocalMail(messages=sorted(messages, key=lambda m: m.sent, reverse=True), hidden=hidden)
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services
+from accounts import policy, services
 from tests import fakes
 from tests.conftest import free_port, hosted_ui_sign_in
 from tests.factories import linked_user_create, pool_user_create, staff_user_create, unique_email
@@ -210,7 +210,7 @@ def test_resend_invitation(admin_client, cognito, provisioned):
     assert "Resend invitation" in page.content.decode()
     response = _follow(admin_client, f"{USERS}{username}/action/resend_invitation/")
     assert _messages(response) == ["The invitation was sent again with a new temporary password."]
-    assert len(services.local_messages(actor=None, to=email).messages) == 2
+    assert len(services.local_messages(actor=policy.SYSTEM, to=email).messages) == 2
 
 
 def test_missing_user_is_a_message(admin_client, cognito):

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from tests import fakes
 from tests.conftest import hosted_ui_sign_in, start_sign_in
+from tests.factories import pool_user_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -167,3 +168,20 @@ def test_a_token_endpoint_answering_nonsense_is_a_page_not_a_500(client, fake_co
     assert not User.objects.exists()
     assert "_auth_user_id" not in client.session
     assert "Token endpoint answered" in caplog.text
+
+
+def test_a_first_sign_in_whose_username_is_taken_is_a_page_not_a_500(client, cognito, provisioned, boto):
+    """A site user already holds the username (the sub) this person's first sign-in needs."""
+    username, email = pool_user_create(boto, provisioned.pool_id)
+    sub = next(
+        a["Value"]
+        for a in boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["UserAttributes"]
+        if a["Name"] == "sub"
+    )
+    User.objects.create(username=sub)
+
+    response = hosted_ui_sign_in(client, email, "Test-Passw0rd!x")
+
+    assert response.status_code == 400
+    assert b"We could not sign you in" in response.content
+    assert not User.objects.filter(cognito_sub=sub).exists()

@@ -9,6 +9,7 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from accounts import linking, services
@@ -261,7 +262,7 @@ def test_staff_can_neither_change_nor_verify_a_federated_users_email(federated, 
     email, _native, _google = person
     username = f"Google_{email}"
     for attributes, verify in (({"email": "admin@example.com"}, True), ({"email": "admin@example.com"}, False)):
-        with pytest.raises(NotAllowed, match="sets their email address"):
+        with pytest.raises(NotAllowed, match=r"sets their email address|Only a superuser can mark an email"):
             services.user_attributes_update(
                 actor=linker, username=username, attributes=attributes, mark_email_verified=verify
             )
@@ -297,3 +298,40 @@ def test_linking_never_deletes_a_privileged_federated_user_for_staff(federated, 
     # A superuser may.
     admin = User.objects.create(username="su-linker", cognito_sub="su-linker", is_staff=True, is_superuser=True)
     assert federated_user_link(federated=google, native=native, actor=admin).provider == "Google"
+
+
+def test_staff_cannot_plant_their_google_sign_in_in_a_members_account(
+    client, federated, provisioned, person, linker, simulated_idps
+):
+    """Found by review: staff set a member's email to their own Google address, marked it verified, and linked.
+
+    The verified email is linking's only evidence that two accounts are one person; staff must not be able
+    to manufacture it, on the Cognito side (only superusers mark an email verified) or on the site's side
+    (Django's user admin shows emails read-only: claims own them).
+    """
+    _email, victim, _google = person
+    evil = f"evil.{uuid.uuid4().hex[:8]}@gmail.example"
+    google_identity(simulated_idps, evil)
+    federated_sign_in(Client(), "Google", evil)  # the staff member's own, ordinary Google account
+    evil_user = User.objects.get(cognito_username=f"Google_{evil}")
+    staff_client = Client()
+    staff_client.force_login(linker)
+    linker.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+
+    with pytest.raises(NotAllowed):
+        services.user_attributes_update(
+            actor=linker, username=victim.cognito_username, attributes={"email": evil}, mark_email_verified=True
+        )
+    services.user_attributes_update(actor=linker, username=victim.cognito_username, attributes={"email": evil})
+    staff_client.post(
+        f"/admin/accounts/user/{victim.pk}/change/", {"first_name": "", "last_name": "", "email": evil, "_save": "1"}
+    )
+    victim.refresh_from_db()
+    assert victim.email != evil  # the site's copy is Cognito's, not staff's
+
+    cognito_victim = federated.get_user(provisioned.pool_id, victim.cognito_username)
+    assert cognito_victim.attributes["email"] == evil
+    assert cognito_victim.attributes.get("email_verified") != "true"  # an unverified address proves nothing
+    response = staff_client.post(reverse("link_accounts"), {"federated": evil_user.pk, "native": victim.pk})
+    assert response.status_code == 400
+    assert federated.get_user(provisioned.pool_id, f"Google_{evil}")  # nothing was deleted or linked

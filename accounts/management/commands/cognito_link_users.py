@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from accounts import policy
 from accounts.exceptions import CognitoError
 from accounts.linking import federated_user_link
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         federated, native = _user(options["federated"]), _user(options["native"])
         try:
-            result = federated_user_link(federated=federated, native=native)
+            result = federated_user_link(federated=federated, native=native, actor=policy.SYSTEM)
         except CognitoError as exc:
             raise CommandError(f"Could not link: {exc}") from exc
         linked = f"Linked {result.provider} {result.provider_user_id} to {result.user}"
