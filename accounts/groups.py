@@ -35,6 +35,9 @@ def apply_group_claims(user, claimed):
     user.groups.set(groups)
     is_superuser = bool(set(names) & set(settings.COGNITO_SUPERUSER_GROUPS))
     is_staff = is_superuser or bool(set(names) & set(settings.COGNITO_STAFF_GROUPS))
-    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
-        user.is_staff, user.is_superuser = is_staff, is_superuser
-        user.save(update_fields=["is_staff", "is_superuser"])
+    # Compared in the database, not on ``user``, which may be stale: a flag set
+    # there since it was read must still be brought back to what Cognito says.
+    type(user).objects.filter(pk=user.pk).exclude(is_staff=is_staff, is_superuser=is_superuser).update(
+        is_staff=is_staff, is_superuser=is_superuser
+    )
+    user.is_staff, user.is_superuser = is_staff, is_superuser

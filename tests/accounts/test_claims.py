@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.claims import group_names, profile_fields
+from accounts.groups import apply_group_claims
 from tests import fakes
 from tests.conftest import callback_with, hosted_ui_sign_in
 from tests.factories import pool_user_create
@@ -158,3 +159,14 @@ def test_sign_in_and_sync_agree_on_a_user_with_only_a_full_name(client, cognito,
         assert (user.first_name, user.last_name, user.email) == ("Robin Full", "", email)
     finally:
         boto.admin_delete_user(UserPoolId=provisioned.pool_id, Username=username)
+
+
+def test_flags_follow_the_claims_even_when_the_user_object_is_stale(db):
+    """The flags are compared in the database: a superuser flag set since the object was read must not survive."""
+    user = get_user_model().objects.create(username="stale-flags", cognito_sub="stale-flags")
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+
+    apply_group_claims(user, ["members"])
+
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)
