@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def apply_group_claims(user, claimed):
     is_staff = is_superuser or bool(set(names) & set(settings.COGNITO_STAFF_GROUPS))
     # Compared in the database, not on ``user``, which may be stale: a flag set
     # there since it was read must still be brought back to what Cognito says.
-    type(user).objects.filter(pk=user.pk).exclude(is_staff=is_staff, is_superuser=is_superuser).update(
+    get_user_model().objects.filter(pk=user.pk).exclude(is_staff=is_staff, is_superuser=is_superuser).update(
         is_staff=is_staff, is_superuser=is_superuser
     )
     user.is_staff, user.is_superuser = is_staff, is_superuser
