@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import forms, policy, services
 from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
-from .link_views import link_target
+from .federation.views import link_target
 from .models import CognitoGroup, CognitoUser
 
 logger = logging.getLogger(__name__)

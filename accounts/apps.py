@@ -6,4 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import checks, sessions  # noqa: F401  (register the system checks and signal receivers)
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .sessions import records
+
+        user_logged_in.connect(records.on_user_logged_in, dispatch_uid="accounts.sessions.record")
+        user_logged_out.connect(records.on_user_logged_out, dispatch_uid="accounts.sessions.forget")

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from . import oauth, session_tokens, tokens
-from .claims import group_names, profile_fields, user_claims_apply
+from .claims import apply_group_claims, group_names, profile_fields, user_claims_apply
+from .cognito import oauth, tokens
 from .exceptions import AccountConflict, CognitoError, CognitoUnavailable, InvalidToken
-from .groups import apply_group_claims
-from .oidc import oidc_setting
+from .sessions import encryption
+from .signin.oidc import oidc_setting
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +62,11 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         """
         setattr(
             self.request,
-            session_tokens.REQUEST_ATTR,
+            encryption.REQUEST_ATTR,
             {
-                "refresh": session_tokens.encrypt(getattr(self, "refresh_token", "")),
-                "id": session_tokens.encrypt(id_token),
-                "access": session_tokens.encrypt(access_token),
+                "refresh": encryption.encrypt(getattr(self, "refresh_token", "")),
+                "id": encryption.encrypt(id_token),
+                "access": encryption.encrypt(access_token),
             },
         )
 

@@ -34,7 +34,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
-from .cognito import CognitoClient
+from .cognito.client import CognitoClient
 from .exceptions import NotAllowed
 
 logger = logging.getLogger(__name__)

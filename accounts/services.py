@@ -26,8 +26,8 @@ from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from . import policy
-from .claims import GROUPS_CLAIM, USERNAME_CLAIM, group_names, profile_fields
-from .cognito import CognitoClient
+from .claims import GROUPS_CLAIM, USERNAME_CLAIM, apply_group_claims, group_names, profile_fields
+from .cognito.client import CognitoClient
 from .exceptions import (
     CognitoError,
     CognitoUnavailable,
@@ -39,9 +39,8 @@ from .exceptions import (
     TooManyRequests,
     UnsupportedState,
 )
-from .groups import apply_group_claims
 from .models import CognitoGroup, CognitoUser
-from .sessions import user_sessions_end
+from .sessions.records import user_sessions_end
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment  # noqa: E402
 
 from accounts import services  # noqa: E402
-from accounts.cognito import CognitoClient  # noqa: E402
-from accounts.provisioning import load_spec, pool_provision  # noqa: E402
+from accounts.cognito.client import CognitoClient  # noqa: E402
+from accounts.provisioning.pool import load_spec, pool_provision  # noqa: E402
 from devstack.stack import LocalStack  # noqa: E402
 
 

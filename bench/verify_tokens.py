@@ -17,7 +17,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend  # noqa: E402
 
-from accounts import tokens  # noqa: E402
+from accounts.cognito import tokens  # noqa: E402
 from tests import fakes  # noqa: E402
 
 ROUNDS = 300

@@ -16,9 +16,9 @@ import requests
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from accounts import tokens
-from accounts.cognito import CognitoClient
-from accounts.provisioning import load_spec, pool_provision
+from accounts.cognito import tokens
+from accounts.cognito.client import CognitoClient
+from accounts.provisioning.pool import load_spec, pool_provision
 from devstack.demo import demo_users_seed, load_demo_users
 from devstack.idps import PROVIDERS, SimulatedProviders
 from devstack.stack import LocalStack

@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After auth and messages: it may end the session and say so.
-    "accounts.middleware.CognitoSessionMiddleware",
+    "accounts.sessions.middleware.CognitoSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -159,8 +159,8 @@ OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 # Tokens are kept encrypted on the UserSession row instead (accounts.session_tokens).
 OIDC_STORE_ACCESS_TOKEN = False
 OIDC_STORE_ID_TOKEN = False
-OIDC_AUTHENTICATE_CLASS = "accounts.views.CognitoAuthenticateView"
-OIDC_CALLBACK_CLASS = "accounts.views.CognitoCallbackView"
+OIDC_AUTHENTICATE_CLASS = "accounts.signin.views.CognitoAuthenticateView"
+OIDC_CALLBACK_CLASS = "accounts.signin.views.CognitoCallbackView"
 
 # Error reports hide every variable that looks like a token or a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.CognitoExceptionReporterFilter"

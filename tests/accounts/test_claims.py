@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from accounts.claims import group_names, profile_fields
-from accounts.groups import apply_group_claims
+from accounts.claims import apply_group_claims, group_names, profile_fields
 from tests import fakes
 from tests.conftest import callback_with, hosted_ui_sign_in
 from tests.factories import pool_user_create

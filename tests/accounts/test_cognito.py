@@ -3,7 +3,7 @@
 import pytest
 from botocore.stub import Stubber
 
-from accounts.cognito import CognitoClient
+from accounts.cognito.client import CognitoClient
 from accounts.exceptions import (
     CognitoUnavailable,
     InvalidPassword,

@@ -1,4 +1,4 @@
-from accounts.endpoints import cognito_endpoints, derive_endpoints
+from accounts.cognito.endpoints import cognito_endpoints, derive_endpoints
 
 
 def test_aws_urls_follow_the_domain_and_the_issuer_host():
@@ -25,7 +25,7 @@ def test_local_stack_serves_everything_but_keeps_the_aws_issuer():
 
 
 def test_the_library_settings_are_derived_from_cognito_settings(settings):
-    from accounts.oidc import oidc_setting
+    from accounts.signin.oidc import oidc_setting
 
     settings.COGNITO_REGION = "eu-central-1"
     settings.COGNITO_USER_POOL_ID = "eu-central-1_Xyz"

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts import federation, session_tokens
 from accounts.backends import CognitoOIDCBackend
+from accounts.federation import providers as federation
 from accounts.models import UserSession
+from accounts.sessions import encryption as session_tokens
 from tests.conftest import federated_sign_in, start_sign_in
 
 User = get_user_model()

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accounts import linking, services
+from accounts import services
 from accounts.exceptions import NotAllowed, NotAvailable, NotFound
-from accounts.linking import LinkingUnavailable, LinkRefused, federated_user_link
+from accounts.federation import linking
+from accounts.federation.linking import LinkingUnavailable, LinkRefused, federated_user_link
 from accounts.models import UserSession
 from tests.conftest import federated_sign_in, hosted_ui_sign_in
 

@@ -4,9 +4,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from accounts.cognito import CognitoClient, IdentityProvider
+from accounts.cognito.client import CognitoClient, IdentityProvider
 from accounts.exceptions import CognitoError
-from accounts.provisioning import identity_providers_provision, load_spec
+from accounts.provisioning.pool import identity_providers_provision, load_spec
 from tests.conftest import local_boto
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import oauth, renewal, session_tokens
-from accounts.middleware import SESSION_ENDED
+from accounts.cognito import oauth
 from accounts.models import UserSession
+from accounts.sessions import encryption as session_tokens
+from accounts.sessions import renewal
+from accounts.sessions.middleware import SESSION_ENDED
 from tests import fakes
 from tests.conftest import hosted_ui_sign_in, start_sign_in
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from accounts.models import UserSession
-from accounts.sessions import user_sessions_end
+from accounts.sessions.records import user_sessions_end
 from tests.conftest import hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

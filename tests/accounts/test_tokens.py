@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts import tokens
+from accounts.cognito import tokens
 from accounts.exceptions import CognitoError, CognitoUnavailable
 from tests import fakes
 from tests.conftest import callback_with, start_sign_in

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts import session_tokens
 from accounts.models import UserSession
+from accounts.sessions import encryption as session_tokens
 from tests.conftest import hosted_ui_sign_in, start_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from accounts import policy
 from accounts.exceptions import CognitoError
-from accounts.linking import federated_user_link
+from accounts.federation.linking import federated_user_link
 
 
 def _user(identifier):

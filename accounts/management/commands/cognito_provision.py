@@ -4,9 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.cognito import CognitoClient
+from accounts.cognito.client import CognitoClient
 from accounts.exceptions import CognitoError
-from accounts.provisioning import load_spec, pool_provision
+from accounts.provisioning.pool import load_spec, pool_provision
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ accounts.endpoints at call time, so there is one source of truth.
 from django.conf import settings
 from mozilla_django_oidc.utils import import_from_settings
 
-from .endpoints import cognito_endpoints
+from ..cognito.endpoints import cognito_endpoints
 
 _ENDPOINT_SETTINGS = {
     "OIDC_OP_AUTHORIZATION_ENDPOINT": "authorize",

@@ -13,8 +13,8 @@ import jwt
 import requests
 from django.conf import settings
 
+from ..exceptions import CognitoUnavailable, InvalidToken
 from .endpoints import cognito_endpoints
-from .exceptions import CognitoUnavailable, InvalidToken
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import logging
 import tomllib
 from dataclasses import dataclass, field
 
-from .cognito import CognitoClient
-from .exceptions import CognitoError
+from ..cognito.client import CognitoClient
+from ..exceptions import CognitoError
 
 logger = logging.getLogger(__name__)
 

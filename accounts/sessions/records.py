@@ -5,15 +5,14 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.dispatch import receiver
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import oauth, renewal, session_tokens
-from .cognito import CognitoClient
-from .exceptions import CognitoError
-from .models import UserSession
+from ..cognito import oauth
+from ..cognito.client import CognitoClient
+from ..exceptions import CognitoError
+from ..models import UserSession
+from . import encryption, renewal
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +25,14 @@ def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-@receiver(user_logged_in)
-def _record_session(sender, request, user, **kwargs):
+def on_user_logged_in(sender, request, user, **kwargs):
+    """Record the new session; Django's user_logged_in signal calls this (connected in AccountsConfig.ready)."""
     if request is not None and hasattr(request, "session"):
         session_record(request=request, user=user)
 
 
-@receiver(user_logged_out)
-def _forget_session(sender, request, user, **kwargs):
+def on_user_logged_out(sender, request, user, **kwargs):
+    """Forget the ended session's record; Django's user_logged_out signal calls this."""
     if request is not None and getattr(request, "session", None) is not None:
         record_id = request.session.get(RECORD_ID_KEY)
         if record_id is not None:
@@ -51,9 +50,9 @@ def session_record(*, request, user):
     """
     if request.session.session_key is None:
         request.session.save()
-    tokens = getattr(request, session_tokens.REQUEST_ATTR, None) or {}
-    if hasattr(request, session_tokens.REQUEST_ATTR):
-        delattr(request, session_tokens.REQUEST_ATTR)
+    tokens = getattr(request, encryption.REQUEST_ATTR, None) or {}
+    if hasattr(request, encryption.REQUEST_ATTR):
+        delattr(request, encryption.REQUEST_ATTR)
     now = timezone.now()
     defaults = {
         "user": user,
@@ -67,7 +66,7 @@ def session_record(*, request, user):
             access_token=tokens["access"],
             renewed_at=now,
             unreachable_since=None,
-            **renewal.schedule_after_success(access_token=session_tokens.decrypt(tokens["access"]), now=now),
+            **renewal.schedule_after_success(access_token=encryption.decrypt(tokens["access"]), now=now),
         )
     previous = UserSession.objects.filter(session_key=request.session.session_key).first()
     record, _ = UserSession.objects.update_or_create(session_key=request.session.session_key, defaults=defaults)
@@ -95,7 +94,7 @@ def session_revoke(*, record):
     A failure is logged and otherwise ignored: revocation must never keep
     anyone signed in.
     """
-    refresh_token = session_tokens.decrypt(record.refresh_token)
+    refresh_token = encryption.decrypt(record.refresh_token)
     if not refresh_token:
         return
     try:
@@ -129,7 +128,7 @@ def user_global_sign_out(*, request):
         # GlobalSignOut needs a live access token.
         renewal.session_renew(record=record, user=user, force=True)
         record = current_session(request)
-    access_token = session_tokens.decrypt(record.access_token) if record else ""
+    access_token = encryption.decrypt(record.access_token) if record else ""
     told_cognito = True
     try:
         if not access_token:

@@ -18,10 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import oauth, session_tokens, tokens
-from .claims import user_claims_apply
-from .exceptions import CognitoError, CognitoUnavailable, InvalidToken
-from .models import UserSession
+from ..claims import user_claims_apply
+from ..cognito import oauth, tokens
+from ..exceptions import CognitoError, CognitoUnavailable, InvalidToken
+from ..models import UserSession
+from . import encryption
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def _wait_for_other_renewal(record):
 
 @sensitive_variables("refresh_token", "answer", "new_refresh")
 def _renew(record, user, now):
-    refresh_token = session_tokens.decrypt(record.refresh_token)
+    refresh_token = encryption.decrypt(record.refresh_token)
     if not refresh_token:
         logger.info("Ending a session of user %s: its refresh token cannot be read", user.cognito_sub)
         return ENDED
@@ -145,10 +146,10 @@ def _renew(record, user, now):
         return ENDED
     # Cognito returns a new refresh token only when rotation is on; keep the old one otherwise.
     new_refresh = answer.get("refresh_token")
-    record.id_token = session_tokens.encrypt(answer["id_token"])
-    record.access_token = session_tokens.encrypt(answer["access_token"])
+    record.id_token = encryption.encrypt(answer["id_token"])
+    record.access_token = encryption.encrypt(answer["access_token"])
     if new_refresh:
-        record.refresh_token = session_tokens.encrypt(new_refresh)
+        record.refresh_token = encryption.encrypt(new_refresh)
     record.renewed_at = now
     record.unreachable_since = None
     for field, value in schedule_after_success(access_token=answer["access_token"], now=now).items():

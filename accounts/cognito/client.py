@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from .exceptions import (
+from ..exceptions import (
     CognitoError,
     CognitoUnavailable,
     InvalidParameter,

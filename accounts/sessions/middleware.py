@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.contrib import auth, messages
 from django.utils import timezone
 
+from ..models import UserSession
 from . import renewal
-from .models import UserSession
-from .sessions import current_session
+from .records import current_session
 
 SESSION_ENDED = "Your session has ended, please sign in again."
 # last_seen is for people reading the account page, not an audit trail.

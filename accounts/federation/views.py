@@ -11,8 +11,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import federation
-from .exceptions import CognitoError
+from ..exceptions import CognitoError
+from . import providers
 from .linking import LinkingUnavailable, federated_user_link
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def link_candidates():
     """Return (federated user, native user) pairs that share an email address."""
     federated_names = Q()
-    for name in federation.PROVIDER_LABELS:
+    for name in providers.PROVIDER_LABELS:
         federated_names |= Q(cognito_username__istartswith=f"{name}_")
     users = get_user_model().objects.exclude(email="")
     federated = list(users.filter(federated_names).order_by("email", "pk"))
@@ -59,7 +59,7 @@ def link_accounts(request):
             messages.error(request, f"Could not link {federated} to {native}: {exc}")
             status = 400
         else:
-            label = federation.provider_label(result.provider)
+            label = providers.provider_label(result.provider)
             messages.success(request, f"Linked: {label} sign-ins now land in {result.user}'s account.")
             return redirect("link_accounts")
     return render(

@@ -10,8 +10,8 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from ..exceptions import CognitoError, CognitoUnavailable
 from .endpoints import cognito_endpoints
-from .exceptions import CognitoError, CognitoUnavailable
 
 logger = logging.getLogger(__name__)
 

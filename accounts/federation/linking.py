@@ -16,11 +16,12 @@ from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import federation, policy
-from .cognito import CognitoClient
-from .exceptions import CognitoError, NotAvailable, NotFound
-from .models import UserSession
-from .sessions import user_sessions_end
+from .. import policy
+from ..cognito.client import CognitoClient
+from ..exceptions import CognitoError, NotAvailable, NotFound
+from ..models import UserSession
+from ..sessions.records import user_sessions_end
+from . import providers
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class LinkResult:
 
 def _federated_identity(cognito_user):
     """Return (provider, provider user id) of a federated Cognito user's own identity."""
-    identity = federation.primary_identity({"identities": cognito_user.attributes.get("identities", "")})
+    identity = providers.primary_identity({"identities": cognito_user.attributes.get("identities", "")})
     if not identity:
         raise LinkRefused(f"Cognito user {cognito_user.username} is not a federated user")
     return str(identity.get("providerName", "")), str(identity.get("userId", ""))
@@ -76,10 +77,10 @@ def _log(actor, *, user, flag, message):
 
 def _linked_identity(native_target, federated, native):
     """Return (provider, provider user id) of ``federated`` if it is already linked to ``native``."""
-    provider = federation.username_provider(federated.cognito_username)
+    provider = providers.username_provider(federated.cognito_username)
     provider_user_id = federated.cognito_username.partition("_")[2]
     attributes = native_target.attributes
-    for identity in federation.identities({"identities": attributes.get("identities", "")}):
+    for identity in providers.identities({"identities": attributes.get("identities", "")}):
         if (identity.get("providerName"), str(identity.get("userId"))) == (provider, provider_user_id):
             return provider, provider_user_id
     raise LinkRefused(f"Cognito user {federated.cognito_username} no longer exists and is not linked to {native}")
@@ -104,7 +105,7 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
         raise LinkRefused("a user cannot be linked to itself")
     if not (federated.cognito_username and native.cognito_username):
         raise LinkRefused("both users must have signed in through Cognito")
-    if federation.username_provider(native.cognito_username):
+    if providers.username_provider(native.cognito_username):
         raise LinkRefused(f"{native} is itself a federated user; link to an email/password account")
     if not federated.email or federated.email.lower() != native.email.lower():
         raise LinkRefused("the two accounts have different email addresses")
@@ -131,7 +132,7 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
                 pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
             )
         except CognitoError as exc:
-            label = federation.provider_label(provider)
+            label = providers.provider_label(provider)
             logger.error("Deleted Cognito user %s but could not link its identity: %s", federated.cognito_sub, exc)
             half_done = (
                 f"The {label} Cognito user was deleted, but linking its identity failed ({exc}). "
@@ -139,7 +140,7 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
             )
             raise (LinkingUnavailable if isinstance(exc, NotAvailable) else LinkRefused)(half_done) from exc
     logger.info("Linked %s identity of %s to %s", provider, federated.cognito_sub, native.cognito_sub)
-    label = federation.provider_label(provider)
+    label = providers.provider_label(provider)
     _log(actor, user=native, flag=CHANGE, message=f"Linked the {label} sign-in of {federated} to this account.")
     _log(actor, user=federated, flag=DELETION, message=f"Merged into {native} after linking its {label} sign-in.")
     moved = django_users_merge(source=federated, target=native)

@@ -1,0 +1,25 @@
+"""The site's pages. Cognito has /oidc/callback/, / and /oidc/authenticate/ registered: they never move."""
+
+from django.urls import include, path
+
+from . import views
+from .federation import views as federation_views
+from .signin import views as signin_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+    path("account/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("account/sessions/<int:pk>/end/", views.session_end, name="session_end"),
+    path("sign-in/", signin_views.sign_in, name="sign_in"),
+    path("staff/link-accounts/", federation_views.link_accounts, name="link_accounts"),
+    # Ahead of the library's own logout view, which neither revokes nor POSTs only.
+    path("oidc/logout/", signin_views.sign_out, name="sign_out"),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+]
+
+#: The admin signs staff in and out through Cognito, not with a password form (config/urls.py puts these first).
+admin_urlpatterns = [
+    path("admin/login/", signin_views.admin_login, name="admin_login"),
+    path("admin/logout/", signin_views.sign_out, name="admin_logout"),
+]
