@@ -6,15 +6,9 @@ while it is up.
 """
 
 import os
-import socket
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlparse
 
-import boto3
 import pytest
-import requests
 from django.conf import settings as django_settings
-from django.urls import reverse
 
 from accounts.cognito import tokens
 from accounts.cognito.client import CognitoClient
@@ -23,19 +17,13 @@ from devstack.demo import demo_users_seed, load_demo_users
 from devstack.idps import PROVIDERS, SimulatedProviders
 from devstack.stack import LocalStack
 from tests import fakes
+from tests.flows import REGION, free_port, local_boto
 
 # Playwright's sync API runs an event loop in the main thread; Django would
 # otherwise refuse ORM calls made from tests while it runs.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-REGION = "us-east-1"
 TEST_CLIENT_ORIGIN = "http://testserver"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -65,13 +53,6 @@ def provisioned(local_stack, live_server, simulated_idps):
     )
     demo_users_seed(cognito=cognito, pool_id=result.pool_id)
     return result
-
-
-def local_boto(url, region=REGION):
-    """Return a plain boto3 client on the local stack, for tests to assert on Cognito's state directly."""
-    return boto3.client(
-        "cognito-idp", endpoint_url=url, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -122,76 +103,3 @@ def _fresh_jwks_cache():
 @pytest.fixture(scope="session")
 def demo():
     return load_demo_users()
-
-
-class _FormFields(HTMLParser):
-    """Collect the <input> names and values of the hosted UI's sign-in form."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields = {}
-        self.action = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action")
-        if tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value") or ""
-
-
-def start_sign_in(client, next_url=None):
-    """Ask the site to sign in; return the authorize URL it redirects to."""
-    response = client.get(reverse("oidc_authentication_init"), {"next": next_url} if next_url else {})
-    assert response.status_code == 302
-    return response["Location"]
-
-
-def hosted_ui_sign_in(client, email, password, next_url=None):
-    """Sign in through the local stack's hosted UI over HTTP, as a browser would; return the callback response."""
-    authorize = start_sign_in(client, next_url)
-    page = requests.get(authorize, timeout=10)
-    assert page.status_code == 200, page.text[:500]
-    form = _FormFields()
-    form.feed(page.text)
-    form.fields.update(username=email, password=password)
-    origin = "{0.scheme}://{0.netloc}".format(urlparse(authorize))
-    answer = requests.post(f"{origin}{form.action}", data=form.fields, allow_redirects=False, timeout=10)
-    assert answer.status_code == 302, answer.text[:500]
-    callback = urlparse(answer.headers["Location"])
-    return client.get(f"{callback.path}?{callback.query}")
-
-
-def callback_with(client, fake, id_token=None, *, claims=None, access_token=None):
-    """Start a sign-in, have the fake token endpoint return ``id_token``, and hit the callback.
-
-    Without ``id_token``, one is signed with the fake's key from ``fakes.id_claims``
-    with the sign-in's nonce and ``claims`` on top.
-    """
-    authorize = urlparse(start_sign_in(client))
-    params = parse_qs(authorize.query)
-    state, nonce = params["state"][0], params["nonce"][0]
-    if id_token is None:
-        id_token = fake.keys[0].sign(fakes.id_claims(nonce=nonce, **(claims or {})))
-    fake.issue(id_token, access_token)
-    return client.get(reverse("oidc_authentication_callback"), {"code": "a-code", "state": state})
-
-
-def federated_sign_in(client, provider, sub, next_url=None):
-    """Sign in through a simulated provider over HTTP, as a browser would; return the callback response.
-
-    The site sends the browser to Cognito's authorize with ``identity_provider``,
-    Cognito to the provider's page, where ``sub`` is picked; the provider sends it
-    back to Cognito's ``/oauth2/idpresponse``, which redirects to the site's callback.
-    """
-    query = {"provider": provider, **({"next": next_url} if next_url else {})}
-    response = client.get(reverse("oidc_authentication_init"), query)
-    assert response.status_code == 302
-    to_provider = requests.get(response["Location"], allow_redirects=False, timeout=10)
-    assert to_provider.status_code == 302, to_provider.text[:500]
-    picked = requests.post(to_provider.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
-    assert picked.status_code == 302, picked.text[:500]
-    to_site = requests.get(picked.headers["Location"], allow_redirects=False, timeout=10)
-    assert to_site.status_code == 302, to_site.text[:500]
-    callback = urlparse(to_site.headers["Location"])
-    return client.get(f"{callback.path}?{callback.query}")

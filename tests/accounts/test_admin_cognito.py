@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from accounts import policy, services
 from tests import fakes
-from tests.conftest import free_port, hosted_ui_sign_in
 from tests.factories import linked_user_create, pool_user_create, staff_user_create, unique_email
+from tests.flows import free_port, hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db
 

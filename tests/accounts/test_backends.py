@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from tests import fakes
-from tests.conftest import hosted_ui_sign_in, start_sign_in
 from tests.factories import pool_user_create
+from tests.flows import hosted_ui_sign_in, start_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()

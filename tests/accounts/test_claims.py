@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from accounts.claims import apply_group_claims, group_names, profile_fields
 from tests import fakes
-from tests.conftest import callback_with, hosted_ui_sign_in
 from tests.factories import pool_user_create
+from tests.flows import callback_with, hosted_ui_sign_in
 
 User = get_user_model()
 

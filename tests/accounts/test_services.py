@@ -9,8 +9,8 @@ from accounts import policy, services
 from accounts.exceptions import InvalidParameter, InvalidPassword, NotAvailable
 from accounts.models import UserSession
 from tests import fakes
-from tests.conftest import hosted_ui_sign_in
 from tests.factories import linked_user_create, pool_user_create, unique_email
+from tests.flows import hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Test-Passw0rd!x"

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
 from accounts import services
-from tests.conftest import free_port
 from tests.factories import linked_user_create, pool_user_create, unique_email
+from tests.flows import free_port
 
 pytestmark = pytest.mark.django_db
 

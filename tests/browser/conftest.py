@@ -1,7 +1,5 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live site."""
 
-import re
-
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -31,11 +29,3 @@ def page(browser, cognito, live_server, transactional_db):
     page = context.new_page()
     yield page
     context.close()
-
-
-def hosted_ui_submit(page, email, password):
-    """On the way to the hosted UI, fill in its form and submit it."""
-    page.wait_for_url(re.compile(r"/oauth2/authorize"))
-    page.fill("#username", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")

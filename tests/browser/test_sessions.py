@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.browser.test_sign_in import sign_in
+from tests.browser.flows import sign_in
 
 pytestmark = pytest.mark.browser
 User = get_user_model()

@@ -8,17 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.browser.flows import sign_in
+
 pytestmark = pytest.mark.browser
 User = get_user_model()
-
-
-def sign_in(page, email, password):
-    """Click "Sign in" on the current page and fill in the hosted UI's form."""
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/oauth2/authorize"))
-    page.fill("#username", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
 
 
 def test_anonymous_home_page(page):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hosted_ui_submit
+from tests.browser.flows import hosted_ui_submit
 
 pytestmark = pytest.mark.browser
 User = get_user_model()

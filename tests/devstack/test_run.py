@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from devstack.stack import ROOT, LocalStack, PortTaken, require_free_port
-from tests.conftest import free_port
+from tests.flows import free_port
 
 pytestmark = pytest.mark.slow
 

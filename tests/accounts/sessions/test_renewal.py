@@ -21,7 +21,7 @@ from accounts.sessions import encryption as session_tokens
 from accounts.sessions import renewal
 from accounts.sessions.middleware import SESSION_ENDED
 from tests import fakes
-from tests.conftest import hosted_ui_sign_in, start_sign_in
+from tests.flows import hosted_ui_sign_in, start_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()

@@ -20,7 +20,7 @@ from django.urls import reverse
 from accounts.cognito import tokens
 from accounts.exceptions import CognitoError, CognitoUnavailable
 from tests import fakes
-from tests.conftest import callback_with, start_sign_in
+from tests.flows import callback_with, start_sign_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

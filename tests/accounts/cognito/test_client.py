@@ -12,8 +12,8 @@ from accounts.exceptions import (
     TooManyRequests,
     UsernameExists,
 )
-from tests.conftest import free_port
 from tests.factories import pool_user_create, unique_email
+from tests.flows import free_port
 
 
 def test_list_users_page_returns_typed_users_and_never_asks_for_more_than_60(cognito, provisioned):

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.cognito.client import CognitoClient, IdentityProvider
 from accounts.exceptions import CognitoError
 from accounts.provisioning.pool import identity_providers_provision, load_spec
-from tests.conftest import local_boto
+from tests.flows import local_boto
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.models import UserSession
 from accounts.sessions.records import user_sessions_end
-from tests.conftest import hosted_ui_sign_in
+from tests.flows import hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()

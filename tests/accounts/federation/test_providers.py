@@ -12,7 +12,7 @@ from accounts.backends import CognitoOIDCBackend
 from accounts.federation import providers as federation
 from accounts.models import UserSession
 from accounts.sessions import encryption as session_tokens
-from tests.conftest import federated_sign_in, start_sign_in
+from tests.flows import federated_sign_in, start_sign_in
 
 User = get_user_model()
 POOL = "us-east-1_Pool1"

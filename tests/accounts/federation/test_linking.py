@@ -17,7 +17,7 @@ from accounts.exceptions import NotAllowed, NotAvailable, NotFound
 from accounts.federation import linking
 from accounts.federation.linking import LinkingUnavailable, LinkRefused, federated_user_link
 from accounts.models import UserSession
-from tests.conftest import federated_sign_in, hosted_ui_sign_in
+from tests.flows import federated_sign_in, hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
