@@ -210,7 +210,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             names = [g.group.name for g in services.groups_list(with_members=False)]
             # Staff and admin groups are offered to superusers only (accounts.policy).
             groups = policy.grantable_groups(actor=request.user, names=names)
-            password_policy = services.pool_settings().password_policy
+            password_policy = services.describe_pool().password_policy
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -242,7 +242,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         self._require(request, "change" if request.method == "POST" else "view")
         try:
             detail = services.user_detail(username=object_id)
-            schema = services.pool_settings().attributes
+            schema = services.describe_pool().attributes
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -333,7 +333,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         elif action == "set_password":
             if "confirm" in request.POST:
                 try:
-                    policy_read = services.pool_settings().password_policy
+                    policy_read = services.describe_pool().password_policy
                 except CognitoError as exc:
                     self._cognito_error(request, exc)
                     return HttpResponseRedirect(self._changelist_url())

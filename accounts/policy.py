@@ -159,15 +159,14 @@ def target_user(*, actor, username: str, change: str, cognito=None) -> Target:
     NotFound when there is no such user, NotAllowed when the change is refused.
     """
     cognito = cognito or CognitoClient()
-    pool_id = settings.COGNITO_USER_POOL_ID
-    user = cognito.get_user(pool_id, username)
+    user = cognito.get_user(username)
     target = Target(
         username=user.username,
         sub=user.sub,
         email=user.attributes.get("email", ""),
         status=user.status,
         enabled=user.enabled,
-        groups=frozenset(cognito.list_groups_for_user(pool_id, user.username)),
+        groups=frozenset(cognito.list_groups_for_user(user.username)),
         attributes=dict(user.attributes),
         linked=linked_site_user(username=user.username, sub=user.sub),
     )

@@ -167,9 +167,9 @@ def users_page(*, query, token=""):
     filter_expression = _server_filter(query)  # refuses a bad search before any call
     cognito = _cognito()
     if query.group:
-        page = cognito.list_users_in_group_page(_pool(), query.group, token=token, limit=PAGE_SIZE)
+        page = cognito.list_users_in_group_page(query.group, token=token, limit=PAGE_SIZE)
     else:
-        page = cognito.list_users_page(_pool(), filter_expression=filter_expression, token=token, limit=PAGE_SIZE)
+        page = cognito.list_users_page(filter_expression=filter_expression, token=token, limit=PAGE_SIZE)
     users = [u for u in page.users if _matches(u, query)]
     return type(page)(users=users, next_token=page.next_token)
 
@@ -211,11 +211,11 @@ def user_detail(*, username):
     call); without it ``events_unavailable`` says so instead of failing.
     """
     cognito = _cognito()
-    user = cognito.get_user(_pool(), username)
-    groups = sorted(cognito.list_groups_for_user(_pool(), user.username))
+    user = cognito.get_user(username)
+    groups = sorted(cognito.list_groups_for_user(user.username))
     detail = UserDetail(user=user, groups=groups, linked=linked_users(usernames=[user.username]).get(user.username))
     try:
-        detail.events = cognito.list_user_auth_events(_pool(), user.username)
+        detail.events = cognito.list_user_auth_events(user.username)
     except CognitoUnavailable:
         raise
     except CognitoError as exc:
@@ -224,9 +224,9 @@ def user_detail(*, username):
     return detail
 
 
-def pool_settings():
+def describe_pool():
     """Return the pool's password policy and attribute schema (one DescribeUserPool call)."""
-    return _cognito().pool_settings(_pool())
+    return _cognito().describe_pool()
 
 
 @sensitive_variables("password")
@@ -249,7 +249,7 @@ def password_problems(*, password, policy):
 
 
 def _check_password(password, policy=None):
-    problems = password_problems(password=password, policy=policy or pool_settings().password_policy)
+    problems = password_problems(password=password, policy=policy or describe_pool().password_policy)
     if problems:
         raise InvalidPassword("The password needs " + ", ".join(problems) + ".", code="local")
 
@@ -345,11 +345,11 @@ def user_create(*, actor, email, phone="", given_name="", family_name="", groups
         if value:
             attributes[name] = value
     cognito = _cognito()
-    user = cognito.invite_user(_pool(), email, attributes=attributes, temporary_password=temporary_password or None)
+    user = cognito.invite_user(email, attributes=attributes, temporary_password=temporary_password or None)
     result = CreateResult(user=user)
     for group in groups:
         try:
-            cognito.add_user_to_group(_pool(), user.username, group)
+            cognito.add_user_to_group(user.username, group)
         except CognitoError as exc:
             result.groups_failed[group] = error_message(exc)
         else:
@@ -384,7 +384,7 @@ def user_attributes_update(*, target, actor, attributes, mark_email_verified=Fal
             f"{target.label} signs in through a social or company provider, which sets their email address; "
             "it cannot be changed or marked verified here."
         )
-    schema = {a.name: a for a in pool_settings().attributes}
+    schema = {a.name: a for a in describe_pool().attributes}
     for name in attributes:
         spec = schema.get(name)
         if spec is None or name in READ_ONLY_ATTRIBUTES or not spec.mutable:
@@ -393,7 +393,7 @@ def user_attributes_update(*, target, actor, attributes, mark_email_verified=Fal
     payload = dict(attributes)
     if "email" in payload:
         payload["email_verified"] = "true" if mark_email_verified else "false"
-    _cognito().update_user_attributes(_pool(), target.username, payload)
+    _cognito().update_user_attributes(target.username, payload)
     changed = sorted(attributes)
     note = " (email marked verified)" if "email" in attributes and mark_email_verified else ""
     _user_log(actor, target, f"Changed {', '.join(changed)}{note}.")
@@ -403,7 +403,7 @@ def user_attributes_update(*, target, actor, attributes, mark_email_verified=Fal
 @policy.user_write("disable")
 def user_disable(*, target, actor):
     """Disable the user in Cognito, then end their site sessions and mark the linked Django user inactive."""
-    _cognito().disable_user(_pool(), target.username)
+    _cognito().disable_user(target.username)
     _site_user_update(target, active=False)
     _user_log(actor, target, "Disabled; site sessions ended.")
 
@@ -411,7 +411,7 @@ def user_disable(*, target, actor):
 @policy.user_write("enable")
 def user_enable(*, target, actor):
     """Enable the user in Cognito, then mark the linked Django user active again."""
-    _cognito().enable_user(_pool(), target.username)
+    _cognito().enable_user(target.username)
     _site_user_update(target, active=True, end_sessions=False)
     _user_log(actor, target, "Enabled.")
 
@@ -422,7 +422,7 @@ def user_delete(*, target, actor):
 
     The Django user is kept (inactive) so that the admin log and anything it owns survive.
     """
-    _cognito().delete_user(_pool(), target.username)
+    _cognito().delete_user(target.username)
     _site_user_update(target, active=False)
     _user_log(actor, target, "Deleted from the pool; site sessions ended.", flag=DELETION)
 
@@ -430,7 +430,7 @@ def user_delete(*, target, actor):
 @policy.user_write("sign out")
 def user_sign_out_everywhere(*, target, actor):
     """Revoke the user's Cognito tokens (AdminUserGlobalSignOut), then end their sessions on this site."""
-    _cognito().admin_global_sign_out(_pool(), target.username)
+    _cognito().admin_global_sign_out(target.username)
     _site_user_update(target, active=None)
     _user_log(actor, target, "Signed out everywhere; site sessions ended.")
 
@@ -438,7 +438,7 @@ def user_sign_out_everywhere(*, target, actor):
 @policy.user_write("reset the password of")
 def user_password_reset(*, target, actor):
     """Make Cognito send the user a reset code (AdminResetUserPassword); they must set a new password."""
-    _cognito().reset_user_password(_pool(), target.username)
+    _cognito().reset_user_password(target.username)
     _user_log(actor, target, "Password reset; a code was sent to the user.")
 
 
@@ -456,7 +456,7 @@ def user_password_set(*, actor, username, password, permanent, policy=None):
 @policy.user_write("set the password of")
 @sensitive_variables("password")
 def _password_set(*, target, actor, password, permanent):
-    _cognito().set_user_password(_pool(), target.username, password, permanent=permanent)
+    _cognito().set_user_password(target.username, password, permanent=permanent)
     _user_log(actor, target, "Password set (permanent)." if permanent else "Temporary password set.")
 
 
@@ -464,7 +464,7 @@ def _password_set(*, target, actor, password, permanent):
 def user_group_add(*, target, actor, group):
     """Add the user to ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
-    _cognito().add_user_to_group(_pool(), target.username, group)
+    _cognito().add_user_to_group(target.username, group)
     _user_log(actor, target, f"Added to group {group}.")
 
 
@@ -472,7 +472,7 @@ def user_group_add(*, target, actor, group):
 def user_group_remove(*, target, actor, group):
     """Remove the user from ``group`` in Cognito; the site follows at their next sign-in or sync."""
     _check_group_name(group)
-    _cognito().remove_user_from_group(_pool(), target.username, group)
+    _cognito().remove_user_from_group(target.username, group)
     _user_log(actor, target, f"Removed from group {group}.")
 
 
@@ -490,16 +490,14 @@ def user_invitation_resend(*, target, actor):
     name = target.username
     if target.email:
         # The email must name this user and nobody else, or RESEND reaches (and resets) someone else.
-        holders = _cognito().list_users_page(
-            _pool(), filter_expression=f"email = {filter_value(target.email)}", limit=2
-        )
+        holders = _cognito().list_users_page(filter_expression=f"email = {filter_value(target.email)}", limit=2)
         holders = holders.users
         if [u.username for u in holders] != [target.username]:
             raise UnsupportedState(
                 f"Cannot invite {target.label} again: another user has the same email address.", code="local"
             )
         name = target.email
-    _cognito().resend_invitation(_pool(), name)
+    _cognito().resend_invitation(name)
     _user_log(actor, target, "Invitation sent again.")
 
 
@@ -548,7 +546,7 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
     service = BULK_ACTIONS[action][0]
     params = dict(params or {})
     if action == "set_password" and params.get("policy") is None:
-        params["policy"] = pool_settings().password_policy
+        params["policy"] = describe_pool().password_policy
     result = BulkResult()
     if action in {"group_add", "group_remove"}:
         # Refused for the whole selection before any call, not once per user.
@@ -613,9 +611,9 @@ def groups_list(*, with_members=True):
     """
     cognito = _cognito()
     rows = []
-    for group in cognito.list_groups(_pool()):
+    for group in cognito.list_groups():
         if with_members:
-            page = cognito.list_users_in_group_page(_pool(), group.name)
+            page = cognito.list_users_in_group_page(group.name)
             rows.append(GroupRow(group=group, members=len(page.users), more=bool(page.next_token)))
         else:
             rows.append(GroupRow(group=group, members=0))
@@ -623,7 +621,7 @@ def groups_list(*, with_members=True):
 
 
 def group_get(*, name):
-    return _cognito().get_group(_pool(), name)
+    return _cognito().get_group(name)
 
 
 def _check_group(name, description, precedence):
@@ -638,7 +636,7 @@ def group_create(*, actor, name, description="", precedence=None):
     """Create the group in Cognito (CreateGroup), then log it; a staff or admin group only by a superuser."""
     _check_group(name, description, precedence)
     policy.check(actor=actor, change="create", groups=[name])
-    _cognito().create_group(_pool(), name, description=description, precedence=precedence)
+    _cognito().create_group(name, description=description, precedence=precedence)
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=ADDITION, message="Created.")
 
 
@@ -651,7 +649,7 @@ def group_update(*, actor, name, description="", precedence=None):
     """
     _check_group(name, description, precedence)
     policy.check(actor=actor, change="change", groups=[name])
-    _cognito().update_group(_pool(), name, description=description, precedence=precedence)
+    _cognito().update_group(name, description=description, precedence=precedence)
     message = f"Changed description and precedence ({precedence if precedence is not None else 'none'})."
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=CHANGE, message=message)
 
@@ -669,7 +667,7 @@ def group_delete(*, actor, name):
     if not policy.acts_as_superuser(actor):
         # Deleting takes every member out of it, staff and admins too.
         policy.check(actor=actor, change=f"delete the {name} group while {{who}} is in it", targets=_members(name))
-    _cognito().delete_group(_pool(), name)
+    _cognito().delete_group(name)
     _log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=DELETION, message="Deleted.")
 
 
@@ -678,7 +676,7 @@ def _group_members(cognito, name):
     token = ""
     while True:
         try:
-            page = cognito.list_users_in_group_page(_pool(), name, token=token)
+            page = cognito.list_users_in_group_page(name, token=token)
         except NotFound:
             return
         yield from page.users
@@ -784,7 +782,7 @@ def users_sync(*, force=False, progress=None):
     seen_usernames, seen_subs = set(), set()
     token = ""
     while True:
-        page = cognito.list_users_page(_pool(), token=token)
+        page = cognito.list_users_page(token=token)
         linked = linked_users(usernames=[u.username for u in page.users])
         for user in page.users:
             result.seen += 1
@@ -845,10 +843,10 @@ def _sync_deactivate(django_user):
 def _sync_memberships(cognito):
     """Return each Cognito username's groups: ListGroups, then ListUsersInGroup page by page per group."""
     memberships = {}
-    for group in cognito.list_groups(_pool()):
+    for group in cognito.list_groups():
         token = ""
         while True:
-            page = cognito.list_users_in_group_page(_pool(), group.name, token=token)
+            page = cognito.list_users_in_group_page(group.name, token=token)
             for user in page.users:
                 memberships.setdefault(user.username, []).append(group.name)
             if not (token := page.next_token):
@@ -889,7 +887,7 @@ def _sync_pool(cognito):
     """Read the configured pool, or refuse plainly: a pool that is not there must not look like an empty one."""
     pool_id = _pool()
     try:
-        return cognito.describe_user_pool(pool_id)
+        return cognito.describe_pool()
     except NotFound as exc:
         message = (
             f"The user pool {pool_id} does not exist in {settings.COGNITO_REGION}: "
@@ -950,7 +948,7 @@ def _mail_readers_check(cognito):
     def may_read(address):
         address = address.strip().lower()
         if address not in answers:
-            holders = cognito.list_users_page(_pool(), filter_expression=f"email = {filter_value(address)}").users
+            holders = cognito.list_users_page(filter_expression=f"email = {filter_value(address)}").users
             linked = linked_users(usernames=[u.username for u in holders])
             answers[address] = bool(holders) and not any(
                 u.username in privileged or policy.site_user_is_privileged(linked.get(u.username)) for u in holders

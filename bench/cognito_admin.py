@@ -45,12 +45,12 @@ def timed(fn, rounds):
     return statistics.median(samples) * 1000, max(samples) * 1000
 
 
-def seed(cognito, pool_id, n):
+def seed(cognito, n):
     """Create n users without invitations, one call at a time (MiniStack is not safe under concurrent writes)."""
     for i in range(n):
         email = f"bench-{i:06d}@example.com"
         cognito.create_user(
-            pool_id, email, attributes={"email": email, "given_name": f"Bench{i % 97}"}, suppress_invitation=True
+            email, attributes={"email": email, "given_name": f"Bench{i % 97}"}, suppress_invitation=True
         )
     users = services.users_iter(query=services.UserQuery())
     return [user.username for i, user in enumerate(users) if i % 10 == 0]
@@ -65,7 +65,7 @@ def main(n):
         result = pool_provision(spec=load_spec(settings.COGNITO_PROVISION_FILE), cognito=cognito, region="us-east-1")
         settings.COGNITO_USER_POOL_ID = result.pool_id
         start = time.perf_counter()
-        linked = seed(cognito, result.pool_id, n)
+        linked = seed(cognito.for_pool(result.pool_id), n)
         seeding = time.perf_counter() - start
         User = get_user_model()
         for username in linked:

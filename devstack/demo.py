@@ -13,7 +13,7 @@ def load_demo_users(path=DEMO_USERS_FILE):
         return tomllib.load(fh)
 
 
-def demo_users_seed(*, cognito, pool_id, path=DEMO_USERS_FILE):
+def demo_users_seed(*, cognito, path=DEMO_USERS_FILE):
     """Create or refresh the demo users: confirmed, email verified, password set, in their groups.
 
     Return the list of (email, groups) seeded. Safe to re-run.
@@ -28,13 +28,13 @@ def demo_users_seed(*, cognito, pool_id, path=DEMO_USERS_FILE):
             "family_name": user["family_name"],
         }
         try:
-            cognito.create_user(pool_id, user["email"], attributes=attributes, suppress_invitation=True)
+            cognito.create_user(user["email"], attributes=attributes, suppress_invitation=True)
         except UsernameExists:
-            cognito.update_user_attributes(pool_id, user["email"], attributes)
-        cognito.set_user_password(pool_id, user["email"], spec["password"], permanent=True)
+            cognito.update_user_attributes(user["email"], attributes)
+        cognito.set_user_password(user["email"], spec["password"], permanent=True)
         for group in user["groups"]:
             try:
-                cognito.add_user_to_group(pool_id, user["email"], group)
+                cognito.add_user_to_group(user["email"], group)
             except NotFound as exc:
                 raise NotFound(f"demo user {user['email']}: group {group} does not exist") from exc
         seeded.append((user["email"], user["groups"]))

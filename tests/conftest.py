@@ -51,7 +51,7 @@ def provisioned(local_stack, live_server, simulated_idps):
         region=REGION,
         simulated_issuers=simulated_idps.issuers,
     )
-    demo_users_seed(cognito=cognito, pool_id=result.pool_id)
+    demo_users_seed(cognito=cognito.for_pool(result.pool_id))
     return result
 
 

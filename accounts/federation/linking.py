@@ -11,7 +11,6 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-ide
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -113,7 +112,6 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
     # either side is staff or an admin, only a superuser may (accounts.policy).
     policy.check(actor=actor, change="link", users=[federated, native])
     cognito = cognito or CognitoClient()
-    pool_id = settings.COGNITO_USER_POOL_ID
     native_target = policy.target_user(actor=actor, username=native.cognito_username, change="link", cognito=cognito)
     try:
         federated_target = policy.target_user(
@@ -126,10 +124,10 @@ def federated_user_link(*, federated, native, actor=None, cognito=None):
         provider, provider_user_id = _federated_identity(federated_target)
         # Every check before anything is deleted.
         _require_same_verified_email(federated_target, native_target)
-        cognito.delete_user(pool_id, federated.cognito_username)
+        cognito.delete_user(federated.cognito_username)
         try:
             cognito.link_provider_for_user(
-                pool_id, username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
+                username=native.cognito_username, provider=provider, provider_user_id=provider_user_id
             )
         except CognitoError as exc:
             label = providers.provider_label(provider)

@@ -118,10 +118,12 @@ def pool_provision(
         raise CognitoError(f"{len(pools)} user pools are named {pool_params['PoolName']!r}; remove the extras first")
     if pools:
         pool_id = pools[0].id
-        cognito.update_user_pool(pool_id, **pool_params)
+        cognito = cognito.for_pool(pool_id)
+        cognito.update_user_pool(**pool_params)
         changes.append(f"updated user pool {pool_id}")
     else:
         pool_id = cognito.create_user_pool(**pool_params).id
+        cognito = cognito.for_pool(pool_id)
         changes.append(f"created user pool {pool_id}")
 
     domain = ""
@@ -130,9 +132,9 @@ def pool_provision(
         # *.amazoncognito.com host; it serves the hosted UI at its root instead.
         logger.warning("Ignoring the domain prefix on the local stack")
     elif domain_prefix:
-        existing = cognito.describe_user_pool(pool_id).domain
+        existing = cognito.describe_pool().domain
         if not existing:
-            cognito.create_user_pool_domain(pool_id, domain_prefix)
+            cognito.create_user_pool_domain(domain_prefix)
             changes.append(f"created domain {domain_prefix}")
         elif existing != domain_prefix:
             raise CognitoError(f"the pool already has the domain {existing!r}; delete it to use {domain_prefix!r}")
@@ -140,32 +142,32 @@ def pool_provision(
 
     # Providers first: the app client may only name providers that exist.
     providers = identity_providers_provision(
-        spec=spec, cognito=cognito, pool_id=pool_id, environ=environ or {}, simulated_issuers=simulated_issuers or {}
+        spec=spec, cognito=cognito, environ=environ or {}, simulated_issuers=simulated_issuers or {}
     )
     changes.extend(providers.changes)
 
     client_params = _client_params(spec, site_origins(spec, extra_site_urls), providers.names)
-    clients = cognito.find_app_clients(pool_id, client_params["ClientName"])
+    clients = cognito.find_app_clients(client_params["ClientName"])
     if len(clients) > 1:
         raise CognitoError(f"{len(clients)} app clients are named {client_params['ClientName']!r}")
     if clients:
-        cognito.update_app_client(pool_id, clients[0].id, **client_params)
-        client = cognito.describe_app_client(pool_id, clients[0].id)
+        cognito.update_app_client(clients[0].id, **client_params)
+        client = cognito.describe_app_client(clients[0].id)
         changes.append(f"updated app client {client.id}")
     else:
-        client = cognito.create_app_client(pool_id, **client_params)
+        client = cognito.create_app_client(**client_params)
         changes.append(f"created app client {client.id}")
 
-    existing_groups = {group.name: group for group in cognito.list_groups(pool_id)}
+    existing_groups = {group.name: group for group in cognito.list_groups()}
     for group in spec.get("groups", []):
         kwargs = {"description": group.get("description", ""), "precedence": group.get("precedence")}
         current = existing_groups.get(group["name"])
         if current and (current.description, current.precedence) != (kwargs["description"], kwargs["precedence"]):
             # Group writes are capped at 5 per second per pool: only write a change.
-            cognito.update_group(pool_id, group["name"], **kwargs)
+            cognito.update_group(group["name"], **kwargs)
             changes.append(f"updated group {group['name']}")
         elif not current:
-            cognito.create_group(pool_id, group["name"], **kwargs)
+            cognito.create_group(group["name"], **kwargs)
             changes.append(f"created group {group['name']}")
 
     return ProvisionResult(
@@ -217,7 +219,7 @@ def _provider_declaration(provider, *, is_local, environ, simulated_issuers):
     return (name, details, dict(provider["attribute_mapping"])), ""
 
 
-def identity_providers_provision(*, spec, cognito, pool_id, environ, simulated_issuers):
+def identity_providers_provision(*, spec, cognito, environ, simulated_issuers):
     """Create or update the pool's identity providers declared in ``spec``; return their names.
 
     On AWS each provider's type is its name (``Google``, ``Facebook``,
@@ -227,7 +229,7 @@ def identity_providers_provision(*, spec, cognito, pool_id, environ, simulated_i
     does not declare are left alone (the app client stops offering them).
     """
     result = ProvidersResult()
-    existing = {p.name: p for p in cognito.list_identity_providers(pool_id)}
+    existing = {p.name: p for p in cognito.list_identity_providers()}
     for provider in spec.get("identity_providers", []):
         name = provider["name"]
         declaration, skipped = _provider_declaration(
@@ -243,10 +245,10 @@ def identity_providers_provision(*, spec, cognito, pool_id, environ, simulated_i
         if current:
             # Cognito adds discovered endpoints to the stored details, so they
             # never compare equal to the declaration: always write.
-            cognito.update_identity_provider(pool_id, name, details=details, attribute_mapping=mapping)
+            cognito.update_identity_provider(name, details=details, attribute_mapping=mapping)
             result.changes.append(f"updated identity provider {name}")
         else:
-            cognito.create_identity_provider(pool_id, name, type=type_, details=details, attribute_mapping=mapping)
+            cognito.create_identity_provider(name, type=type_, details=details, attribute_mapping=mapping)
             result.changes.append(f"created identity provider {name}")
         result.names.append(name)
     return result

@@ -24,16 +24,16 @@ def member(cognito, provisioned):
     """member@example.com, back in exactly the members group after the test."""
     email = "member@example.com"
     yield email
-    for group in cognito.list_groups_for_user(provisioned.pool_id, email):
+    for group in cognito.list_groups_for_user(email):
         if group != "members":
-            cognito.remove_user_from_group(provisioned.pool_id, email, group)
-    cognito.add_user_to_group(provisioned.pool_id, email, "members")
+            cognito.remove_user_from_group(email, group)
+    cognito.add_user_to_group(email, "members")
 
 
 def test_first_sign_in_creates_the_user_from_the_id_token(client, cognito, provisioned, demo):
     response = hosted_ui_sign_in(client, "staff@example.com", demo["password"])
     assert response.status_code == 302
-    cognito_user = cognito.get_user(provisioned.pool_id, "staff@example.com")
+    cognito_user = cognito.get_user("staff@example.com")
     user = User.objects.get(cognito_sub=cognito_user.sub)
     assert user.username == cognito_user.sub
     assert (user.email, user.first_name, user.last_name) == ("staff@example.com", "Sam", "Staff")

@@ -75,7 +75,7 @@ class Command(BaseCommand):
             if options["demo_users"]:
                 from devstack.demo import demo_users_seed, load_demo_users
 
-                for email, groups in demo_users_seed(cognito=cognito, pool_id=result.pool_id):
+                for email, groups in demo_users_seed(cognito=cognito.for_pool(result.pool_id)):
                     self.stdout.write(f"  demo user {email} in {', '.join(groups)}")
                 self.stdout.write(f"  demo password: {load_demo_users()['password']}")
         except CognitoError as exc:

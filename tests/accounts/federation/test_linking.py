@@ -39,13 +39,12 @@ def person(federated, provisioned, client, simulated_idps):
     """
     email = f"linda.{uuid.uuid4().hex[:8]}@example.com"
     federated.create_user(
-        provisioned.pool_id,
         email,
         attributes={"email": email, "email_verified": "true", "given_name": "Linda", "family_name": "Link"},
         suppress_invitation=True,
     )
-    federated.set_user_password(provisioned.pool_id, email, PASSWORD, permanent=True)
-    federated.add_user_to_group(provisioned.pool_id, email, "members")
+    federated.set_user_password(email, PASSWORD, permanent=True)
+    federated.add_user_to_group(email, "members")
     hosted_ui_sign_in(client, email, PASSWORD)
     native = User.objects.get(email=email, cognito_username__regex=r"^[0-9a-f-]{36}$")
     client.post(reverse("oidc_logout"))
@@ -65,11 +64,8 @@ def test_linking_attaches_the_identity_in_cognito_and_merges_the_site_users(clie
     assert (result.user, result.provider, result.provider_user_id, result.moved) == (native, "Google", email, 1)
     # Cognito: the Google profile is gone and its identity hangs off the native user.
     with pytest.raises(NotFound):
-        federated.get_user(provisioned.pool_id, f"Google_{email}")
-    assert (
-        '"providerName": "Google"'
-        in federated.get_user(provisioned.pool_id, native.cognito_username).attributes["identities"]
-    )
+        federated.get_user(f"Google_{email}")
+    assert '"providerName": "Google"' in federated.get_user(native.cognito_username).attributes["identities"]
     # The site: one user left, the native one, with the history; the Google user's sessions are over.
     assert not User.objects.filter(pk=google.pk).exists()
     assert LogEntry.objects.get(object_repr="something Linda did").user == native
@@ -149,19 +145,19 @@ class _CognitoWithoutLinking:
 
     deleted = []
 
-    def get_user(self, pool_id, username):
+    def get_user(self, username):
         identities = '[{"providerName": "Google", "userId": "g-1", "primary": "true"}]'
         attributes = {"identities": identities, "email": "a@x.example", "email_verified": "true"}
         fields = {"username": username, "attributes": attributes, "sub": f"sub-{username}", "enabled": True}
         return type("U", (), {**fields, "status": "EXTERNAL_PROVIDER" if "_" in username else "CONFIRMED"})()
 
-    def list_groups_for_user(self, pool_id, username):
+    def list_groups_for_user(self, username):
         return []
 
-    def delete_user(self, pool_id, username):
+    def delete_user(self, username):
         self.deleted.append(username)
 
-    def link_provider_for_user(self, pool_id, **kwargs):
+    def link_provider_for_user(self, **kwargs):
         raise NotAvailable("admin_link_provider_for_user: Unknown action", code="InvalidAction")
 
 
@@ -220,19 +216,18 @@ def test_a_pair_with_different_emails_is_refused_before_any_call(client, federat
     )
     with pytest.raises(LinkRefused, match="different email"):
         federated_user_link(federated=google, native=other)
-    assert federated.get_user(provisioned.pool_id, f"Google_{email}")  # nothing was deleted
+    assert federated.get_user(f"Google_{email}")  # nothing was deleted
 
 
 def test_an_unverified_email_is_refused_and_nothing_is_deleted(client, federated, provisioned, simulated_idps):
     """The same address, but the provider does not vouch for it: that proves nothing about the person."""
     email = f"una.{uuid.uuid4().hex[:8]}@example.com"
     federated.create_user(
-        provisioned.pool_id,
         email,
         attributes={"email": email, "email_verified": "true", "given_name": "Una"},
         suppress_invitation=True,
     )
-    federated.set_user_password(provisioned.pool_id, email, PASSWORD, permanent=True)
+    federated.set_user_password(email, PASSWORD, permanent=True)
     hosted_ui_sign_in(client, email, PASSWORD)
     native = User.objects.get(email=email, cognito_username__regex=r"^[0-9a-f-]{36}$")
     client.post(reverse("oidc_logout"))
@@ -242,7 +237,7 @@ def test_an_unverified_email_is_refused_and_nothing_is_deleted(client, federated
 
     with pytest.raises(LinkRefused, match="no verified email"):
         federated_user_link(federated=google, native=native)
-    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+    assert federated.get_user(f"Google_{email}")
     assert User.objects.filter(pk=google.pk).exists()
 
 
@@ -267,7 +262,7 @@ def test_staff_can_neither_change_nor_verify_a_federated_users_email(federated, 
             services.user_attributes_update(
                 actor=linker, username=username, attributes=attributes, mark_email_verified=verify
             )
-    assert federated.get_user(provisioned.pool_id, username).attributes["email"] == email
+    assert federated.get_user(username).attributes["email"] == email
     # Other attributes of a federated user can still be changed.
     services.user_attributes_update(actor=linker, username=username, attributes={"given_name": "Lin"})
 
@@ -275,7 +270,7 @@ def test_staff_can_neither_change_nor_verify_a_federated_users_email(federated, 
 def test_linking_to_an_admin_is_refused_to_staff_and_nothing_is_deleted(client, federated, provisioned, person, linker):
     """Finding 3: staff must not hand their own sign-in to an admin's account."""
     email, native, google = person
-    federated.add_user_to_group(provisioned.pool_id, email, "admins")
+    federated.add_user_to_group(email, "admins")
     try:
         with pytest.raises(NotAllowed, match="Only a superuser can link"):
             federated_user_link(federated=google, native=native, actor=linker)
@@ -284,18 +279,18 @@ def test_linking_to_an_admin_is_refused_to_staff_and_nothing_is_deleted(client, 
         assert response.status_code == 400
         assert "Only a superuser can link" in response.content.decode()
     finally:
-        federated.remove_user_from_group(provisioned.pool_id, email, "admins")
-    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+        federated.remove_user_from_group(email, "admins")
+    assert federated.get_user(f"Google_{email}")
     assert User.objects.filter(pk=google.pk).exists()
 
 
 def test_linking_never_deletes_a_privileged_federated_user_for_staff(federated, provisioned, person, linker):
     """Finding 4: the normal delete refuses a staff member's Google user; linking must too."""
     email, native, google = person
-    federated.add_user_to_group(provisioned.pool_id, f"Google_{email}", "staff")
+    federated.add_user_to_group(f"Google_{email}", "staff")
     with pytest.raises(NotAllowed, match="Only a superuser can link"):
         federated_user_link(federated=google, native=native, actor=linker)
-    assert federated.get_user(provisioned.pool_id, f"Google_{email}")
+    assert federated.get_user(f"Google_{email}")
     # A superuser may.
     admin = User.objects.create(username="su-linker", cognito_sub="su-linker", is_staff=True, is_superuser=True)
     assert federated_user_link(federated=google, native=native, actor=admin).provider == "Google"
@@ -330,9 +325,9 @@ def test_staff_cannot_plant_their_google_sign_in_in_a_members_account(
     victim.refresh_from_db()
     assert victim.email != evil  # the site's copy is Cognito's, not staff's
 
-    cognito_victim = federated.get_user(provisioned.pool_id, victim.cognito_username)
+    cognito_victim = federated.get_user(victim.cognito_username)
     assert cognito_victim.attributes["email"] == evil
     assert cognito_victim.attributes.get("email_verified") != "true"  # an unverified address proves nothing
     response = staff_client.post(reverse("link_accounts"), {"federated": evil_user.pk, "native": victim.pk})
     assert response.status_code == 400
-    assert federated.get_user(provisioned.pool_id, f"Google_{evil}")  # nothing was deleted or linked
+    assert federated.get_user(f"Google_{evil}")  # nothing was deleted or linked

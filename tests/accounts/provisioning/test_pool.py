@@ -4,7 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from accounts.cognito.client import CognitoClient, IdentityProvider
+from accounts.cognito.client import CognitoClient
+from accounts.cognito.types import IdentityProvider
 from accounts.exceptions import CognitoError
 from accounts.provisioning.pool import identity_providers_provision, load_spec
 from tests.flows import local_boto
@@ -62,14 +63,14 @@ def test_demo_users_are_confirmed_verified_and_grouped(empty_stack, tmp_path):
     call_command("cognito_provision", "--demo-users", "--write-env", str(tmp_path / "env"))
     pool_id = _pool_state(empty_stack, "django-cognito-site")[0]
     expected = {"admin@example.com": "admins", "staff@example.com": "staff", "member@example.com": "members"}
-    cognito = CognitoClient()
+    cognito = CognitoClient(pool_id=pool_id)
     for email, group in expected.items():
-        user = cognito.get_user(pool_id, email)
+        user = cognito.get_user(email)
         assert user.status == "CONFIRMED"
         assert user.attributes["email_verified"] == "true"
         assert user.attributes["given_name"]
         assert user.attributes["family_name"]
-        assert cognito.list_groups_for_user(pool_id, email) == [group]
+        assert cognito.list_groups_for_user(email) == [group]
     users = empty_stack.list_users(UserPoolId=pool_id)["Users"]
     assert len(users) == 3
 
@@ -129,14 +130,14 @@ class _RecordingCognito:
         self.providers = {p.name: p for p in existing}
         self.calls = []
 
-    def list_identity_providers(self, pool_id):
+    def list_identity_providers(self):
         return list(self.providers.values())
 
-    def create_identity_provider(self, pool_id, name, *, type, details, attribute_mapping):
+    def create_identity_provider(self, name, *, type, details, attribute_mapping):
         self.calls.append(("create", name, type, details, attribute_mapping))
         self.providers[name] = IdentityProvider(name=name, type=type)
 
-    def update_identity_provider(self, pool_id, name, *, details, attribute_mapping):
+    def update_identity_provider(self, name, *, details, attribute_mapping):
         self.calls.append(("update", name, None, details, attribute_mapping))
 
 
@@ -152,9 +153,7 @@ AWS_ENV = {
 
 def _declare_on_aws(cognito):
     spec = load_spec(settings.COGNITO_PROVISION_FILE)
-    return identity_providers_provision(
-        spec=spec, cognito=cognito, pool_id="eu-west-1_X", environ=AWS_ENV, simulated_issuers={}
-    )
+    return identity_providers_provision(spec=spec, cognito=cognito, environ=AWS_ENV, simulated_issuers={})
 
 
 def test_on_aws_providers_get_their_social_types_credentials_and_mappings():

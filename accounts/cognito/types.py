@@ -1,0 +1,88 @@
+"""The small, typed values the seam returns instead of boto3's dicts."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """A user pool; what DescribeUserPool says of it, when it was read with ``describe_pool``."""
+
+    id: str
+    name: str
+    domain: str = ""
+    #: DescribeUserPool's ``EstimatedNumberOfUsers``: a count Cognito updates now and then, not a live one.
+    estimated_users: int = 0
+    password_policy: "PasswordPolicy" = None
+    #: The attribute schema, a tuple of PoolAttribute.
+    attributes: tuple = ()
+
+
+@dataclass(frozen=True)
+class AppClient:
+    id: str
+    name: str
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class PoolGroup:
+    name: str
+    description: str = ""
+    precedence: int | None = None
+    created: object = None
+    modified: object = None
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class PoolUser:
+    """A user of the pool as the admin API returns it (not the site's Django user, nor the table-less admin model)."""
+
+    username: str
+    sub: str
+    attributes: dict
+    enabled: bool
+    status: str
+    created: object = None
+    modified: object = None
+    preferred_mfa: str = ""
+    mfa_methods: tuple = ()
+
+
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of ListUsers or ListUsersInGroup; ``next_token`` is empty on the last page."""
+
+    users: list
+    next_token: str = ""
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    minimum_length: int = 8
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    require_numbers: bool = False
+    require_symbols: bool = False
+
+
+@dataclass(frozen=True)
+class PoolAttribute:
+    name: str
+    mutable: bool = True
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class AuthEvent:
+    created: object
+    event_type: str
+    response: str
+    risk: str = ""
+    ip_address: str = ""
+    city: str = ""
