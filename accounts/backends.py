@@ -17,7 +17,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from .claims import apply_group_claims, group_names, profile_fields, user_claims_apply
 from .cognito import oauth, tokens
 from .exceptions import AccountConflict, CognitoError, CognitoUnavailable, InvalidToken
-from .sessions import encryption
+from .sessions import records
 from .signin.oidc import oidc_setting
 
 logger = logging.getLogger(__name__)
@@ -48,27 +48,15 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
             raise CognitoUnavailable("the token endpoint answered nonsense") from exc
         # Before the library reads it with .get() and hands the tokens on as strings.
         token_info = oauth.token_answer(token_info)
-        # The library hands only the ID and access tokens on to store_tokens.
+        # The library hands only the ID and access tokens on; get_userinfo needs the refresh token too.
         self.refresh_token = token_info.get("refresh_token", "")
         return token_info
 
-    @sensitive_variables("access_token", "id_token")
     def store_tokens(self, access_token, id_token):
-        """Hand the tokens, encrypted, to accounts.sessions on the request.
+        """Store nothing: the library calls this before the access token is verified.
 
-        Not in the session: logging a different user in empties it, and the
-        session key changes at login anyway. accounts.sessions.session_record
-        puts them on the UserSession row once the session is the user's.
+        get_userinfo hands the tokens over, once both are verified.
         """
-        setattr(
-            self.request,
-            encryption.REQUEST_ATTR,
-            {
-                "refresh": encryption.encrypt(getattr(self, "refresh_token", "")),
-                "id": encryption.encrypt(id_token),
-                "access": encryption.encrypt(access_token),
-            },
-        )
 
     def get_user(self, user_id):
         """Return the session's user, or None once the user is inactive (the library forgets to check)."""
@@ -83,11 +71,15 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
             logger.warning("Sign-in refused: ID token rejected: %s", exc)
             raise
 
+    @sensitive_variables("access_token", "id_token")
     def get_userinfo(self, access_token, id_token, payload):
-        """Return the verified ID-token claims; Cognito's userInfo lacks ``cognito:groups``.
+        """Return the verified ID-token claims; the library calls this after verify_token, instead of userInfo.
 
-        The access token is verified too (it is kept for later calls), and must
-        belong to the same user. No call to Cognito is made here.
+        Cognito's userInfo lacks ``cognito:groups``. The access token is
+        verified too (it is kept for later calls), and must belong to the same
+        user. Then the tokens and both sets of verified claims go, as one
+        bundle, to the session record (accounts.sessions.records), the only
+        place that encrypts them. No call to Cognito is made here.
         """
         try:
             access_claims = tokens.verify_token(access_token, token_use="access")
@@ -97,6 +89,16 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         if access_claims["sub"] != payload["sub"]:
             logger.warning("Sign-in refused: access and ID tokens name different users")
             raise InvalidToken("access and ID tokens name different users")
+        records.sign_in_hand_over(
+            request=self.request,
+            sign_in=records.VerifiedSignIn(
+                id_token=id_token,
+                access_token=access_token,
+                refresh_token=getattr(self, "refresh_token", ""),
+                id_claims=payload,
+                access_claims=access_claims,
+            ),
+        )
         return payload
 
     def verify_claims(self, claims):

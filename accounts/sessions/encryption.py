@@ -18,10 +18,6 @@ from django.views.decorators.debug import sensitive_variables
 
 logger = logging.getLogger(__name__)
 
-#: The request attribute on which a sign-in hands its encrypted tokens to
-#: accounts.sessions; never the session, which logging a different user in empties.
-REQUEST_ATTR = "cognito_tokens"
-
 
 def derived_key(secret_key):
     """Return a Fernet key derived from ``secret_key`` for this purpose only."""

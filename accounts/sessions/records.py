@@ -1,10 +1,12 @@
 """Keep a per-user record of Django sessions with their Cognito tokens; sign sessions out."""
 
 import logging
+from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
+from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -19,6 +21,8 @@ logger = logging.getLogger(__name__)
 #: The session remembers its record's id, because Django may give the session a
 #: new key (at login, or after checking it against SECRET_KEY_FALLBACKS).
 RECORD_ID_KEY = "cognito_session_record"
+#: The request attribute on which a sign-in hands its VerifiedSignIn to session_record.
+SIGN_IN_ATTR = "cognito_sign_in"
 
 
 def _session_store():
@@ -39,7 +43,33 @@ def on_user_logged_out(sender, request, user, **kwargs):
             UserSession.objects.filter(pk=record_id).delete()
 
 
-def session_record(*, request, user):
+@dataclass(frozen=True)
+class VerifiedSignIn:
+    """What a sign-in hands the session record: Cognito's tokens and the claims already verified from them."""
+
+    id_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    id_claims: dict = field(repr=False)
+    access_claims: dict = field(repr=False)
+
+
+def sign_in_hand_over(*, request: HttpRequest, sign_in: VerifiedSignIn) -> None:
+    """Leave the verified sign-in on the request for session_record.
+
+    On the request, not in the session: logging a different user in empties
+    the session, and its key changes at login anyway.
+    """
+    setattr(request, SIGN_IN_ATTR, sign_in)
+
+
+def signed_in_now(request: HttpRequest) -> bool:
+    """Return whether this request carries a fresh sign-in the session record has not taken yet."""
+    return getattr(request, SIGN_IN_ATTR, None) is not None
+
+
+@sensitive_variables("sign_in")
+def session_record(*, request: HttpRequest, user) -> None:
     """Record the request's session for ``user``, with the tokens the sign-in left on the request.
 
     Called when Django logs the user in, and by the callback when the same
@@ -50,28 +80,32 @@ def session_record(*, request, user):
     """
     if request.session.session_key is None:
         request.session.save()
-    tokens = getattr(request, encryption.REQUEST_ATTR, None) or {}
-    if hasattr(request, encryption.REQUEST_ATTR):
-        delattr(request, encryption.REQUEST_ATTR)
+    sign_in = getattr(request, SIGN_IN_ATTR, None)
+    if sign_in is not None:
+        delattr(request, SIGN_IN_ATTR)
     now = timezone.now()
     defaults = {
         "user": user,
         "user_agent": request.headers.get("User-Agent", "")[:300],
         "expires_at": request.session.get_expiry_date(),
     }
-    if tokens:
+    if sign_in is not None:
         defaults.update(
-            refresh_token=tokens["refresh"],
-            id_token=tokens["id"],
-            access_token=tokens["access"],
+            refresh_token=encryption.encrypt(sign_in.refresh_token),
+            id_token=encryption.encrypt(sign_in.id_token),
+            access_token=encryption.encrypt(sign_in.access_token),
             renewed_at=now,
             unreachable_since=None,
-            **renewal.schedule_after_success(access_token=encryption.decrypt(tokens["access"]), now=now),
+            **renewal.schedule_after_success(access_claims=sign_in.access_claims, now=now),
         )
     previous = UserSession.objects.filter(session_key=request.session.session_key).first()
     record, _ = UserSession.objects.update_or_create(session_key=request.session.session_key, defaults=defaults)
     request.session[RECORD_ID_KEY] = record.pk
-    if tokens and previous is not None and previous.refresh_token != tokens["refresh"]:
+    if (
+        sign_in is not None
+        and previous is not None
+        and encryption.decrypt(previous.refresh_token) != sign_in.refresh_token
+    ):
         session_revoke(record=previous)
     # Records of sessions that expired on their own are pruned as their owner comes back.
     UserSession.objects.filter(user=user, expires_at__lt=now).delete()

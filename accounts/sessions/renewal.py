@@ -10,9 +10,9 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-po
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-import jwt
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -37,12 +37,9 @@ WAIT_STEP_SECONDS = 0.05
 RETRY_SECONDS = 30
 
 
-def _expiry(access_token):
-    """Return when the (already verified) access token expires, or None if its ``exp`` is no usable time."""
-    try:
-        exp = jwt.decode(access_token, options={"verify_signature": False}).get("exp")
-    except jwt.InvalidTokenError:
-        return None
+def _expiry(access_claims):
+    """Return when the access token expires, from its verified claims; None if ``exp`` is no usable time."""
+    exp = access_claims.get("exp")
     if not isinstance(exp, int | float) or isinstance(exp, bool):
         return None
     try:
@@ -51,10 +48,10 @@ def _expiry(access_token):
         return None
 
 
-def schedule_after_success(*, access_token, now=None):
-    """Return the access-token expiry and the next check time after fresh tokens arrive."""
+def schedule_after_success(*, access_claims: Mapping, now: datetime | None = None) -> dict:
+    """Return the access-token expiry and the next check time after fresh, verified tokens arrive."""
     now = now or timezone.now()
-    expires = _expiry(access_token)
+    expires = _expiry(access_claims)
     next_check = now + timedelta(seconds=settings.COGNITO_SESSION_CHECK_SECONDS)
     if expires:
         next_check = min(next_check, expires - timedelta(seconds=settings.COGNITO_SESSION_RENEW_MARGIN))
@@ -152,7 +149,7 @@ def _renew(record, user, now):
         record.refresh_token = encryption.encrypt(new_refresh)
     record.renewed_at = now
     record.unreachable_since = None
-    for field, value in schedule_after_success(access_token=answer["access_token"], now=now).items():
+    for field, value in schedule_after_success(access_claims=access_claims, now=now).items():
         setattr(record, field, value)
     fields = ["id_token", "access_token", "refresh_token", "renewed_at", "unreachable_since"]
     if not _write(record, [*fields, "access_expires_at", "next_check_at"]):

@@ -14,7 +14,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from ..cognito.endpoints import cognito_endpoints
 from ..exceptions import CognitoError, CognitoUnavailable
 from ..federation import providers
-from ..sessions import encryption, records
+from ..sessions import records
 from .oidc import oidc_setting
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
             records.session_sign_out(request=request)
             request.session["oidc_login_next"] = next_url
         response = super().login_success()
-        if getattr(request, encryption.REQUEST_ATTR, None):
+        if records.signed_in_now(request):
             # The same user signed in again: Django skipped the login, so record the new tokens here.
             records.session_record(request=request, user=self.user)
         return response

@@ -1,14 +1,18 @@
 """One rule turns claims (or a pool user's attributes) into Django user fields, and hostile claims break nothing."""
 
 import logging
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.claims import apply_group_claims, group_names, profile_fields
+from accounts.models import UserSession
 from tests import fakes
 from tests.factories import pool_user_create
 from tests.flows import callback_with, hosted_ui_sign_in
@@ -141,8 +145,8 @@ def test_hostile_claims_sign_the_user_in_without_them(client, fake_cognito, capl
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sign_in_and_sync_agree_on_a_user_with_only_a_full_name(client, cognito, provisioned, boto):
-    """Sync once blanked the first name that sign-in takes from ``name``."""
+def test_sign_in_renewal_and_sync_agree_on_a_user_with_only_a_full_name(client, cognito, provisioned, boto):
+    """One rule (accounts.claims) at all three: sync once blanked the first name that sign-in takes from ``name``."""
     password = "Full-Name-Passw0rd!"
     username, email = pool_user_create(
         boto, provisioned.pool_id, given_name=None, family_name=None, name="Robin Full", password=password
@@ -152,6 +156,15 @@ def test_sign_in_and_sync_agree_on_a_user_with_only_a_full_name(client, cognito,
         user = User.objects.get(email=email)
         assert (user.first_name, user.last_name) == ("Robin Full", "")
 
+        # Renewal applies the same rule: blank it here, and the next renewal's claims bring it back.
+        User.objects.filter(pk=user.pk).update(first_name="")
+        UserSession.objects.filter(user=user).update(next_check_at=timezone.now() - timedelta(seconds=1))
+        assert client.get(reverse("account")).status_code == 200
+        user.refresh_from_db()
+        assert user.first_name == "Robin Full"
+        assert UserSession.objects.get(user=user).renewed_at > user.last_login  # it did renew
+
+        User.objects.filter(pk=user.pk).update(first_name="")
         call_command("sync_cognito_users", stdout=StringIO())
 
         user.refresh_from_db()
