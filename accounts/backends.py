@@ -24,11 +24,14 @@ logger = logging.getLogger(__name__)
 
 
 class CognitoOIDCBackend(OIDCAuthenticationBackend):
+    """mozilla-django-oidc's backend, customised through its documented hooks only; Django stores this path."""
+
+    #: The library reads every setting through this hook: ours come from the COGNITO_* settings.
     get_settings = staticmethod(oidc_setting)
 
     @sensitive_variables("payload", "token_info")
     def get_token(self, payload):
-        """Redeem the code at the token endpoint; translate failures into CognitoError."""
+        """Redeem the code at the token endpoint (the library calls this first); failures become CognitoError."""
         try:
             token_info = super().get_token(payload)
         except requests.HTTPError as exc:
@@ -59,12 +62,12 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         """
 
     def get_user(self, user_id):
-        """Return the session's user, or None once the user is inactive (the library forgets to check)."""
+        """Return the session's user, or None once inactive; Django calls this on every request of a session."""
         user = super().get_user(user_id)
         return user if user is not None and user.is_active else None
 
     def verify_token(self, token, **kwargs):
-        """Verify the ID token: RS256, JWKS signature, iss, aud, token_use, expiry, nonce."""
+        """Verify the ID token; the library calls this after get_token. RS256, iss, aud, token_use, exp, nonce."""
         try:
             return tokens.verify_token(token, token_use="id", nonce=kwargs.get("nonce"))
         except InvalidToken as exc:
@@ -102,14 +105,16 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         return payload
 
     def verify_claims(self, claims):
+        """Accept claims that name a user; the library calls this after get_userinfo."""
         return bool(claims.get("sub"))
 
     def filter_users_by_claims(self, claims):
+        """Find the user by ``sub``, never by email; the library calls this to pick create_user or update_user."""
         return self.UserModel.objects.filter(cognito_sub=claims["sub"])
 
     @transaction.atomic
     def create_user(self, claims):
-        """Create the Django user for a first sign-in, named by ``sub``; refuse if that name is taken."""
+        """Create the Django user at a first sign-in (the library calls this), named by ``sub``; refuse a taken name."""
         if self.UserModel.objects.filter(username=claims["sub"]).exists():
             # Made by hand in the admin (now superuser-only): never adopt it, never a 500.
             logger.error("Sign-in refused: a site user without this sub already has the username %s", claims["sub"])
@@ -123,7 +128,9 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def update_user(self, user, claims):
-        """Apply the claims to the user found by ``sub`` and make them active; None if they were deleted meanwhile.
+        """Apply the claims to the user found by ``sub`` (the library calls this) and make them active.
+
+        Return None if the user was deleted meanwhile.
 
         Active, because Cognito decides who may sign in: this sign-in proves
         the Cognito user exists and is enabled, whatever the site last heard.

@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-po
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -103,7 +103,7 @@ def user_claims_apply(*, user, claims: Mapping) -> bool:
     return True
 
 
-def mirrored_group_names(claimed):
+def mirrored_group_names(claimed: Iterable) -> list[str]:
     """Return the claimed group names that become Django groups.
 
     Cognito adds every federated user to a group named ``{poolId}_{Provider}``;
@@ -114,7 +114,7 @@ def mirrored_group_names(claimed):
     return sorted({name for name in claimed if isinstance(name, str) and not name.startswith(provider_prefix)})
 
 
-def apply_group_claims(user, claimed):
+def apply_group_claims(user, claimed: Iterable[str]) -> None:
     """Make the user's Django groups exactly ``claimed`` and set is_staff/is_superuser.
 
     Groups are created by name when new; memberships that are gone are removed.

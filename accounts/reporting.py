@@ -38,12 +38,15 @@ class CognitoExceptionReporterFilter(SafeExceptionReporterFilter):
         return True
 
     def get_post_parameters(self, request):
+        """Hide secret-looking POST fields too; Django's report calls this for request.POST."""
         return self._hide_secret_fields(super().get_post_parameters(request))
 
     def get_cleansed_multivaluedict(self, request, multivaluedict):
+        """Hide secret-looking fields of any QueryDict Django's report shows."""
         return self._hide_secret_fields(super().get_cleansed_multivaluedict(request, multivaluedict))
 
     def get_safe_cookies(self, request):
+        """Hide the CSRF cookie as well as the session cookie; Django's report calls this for request.COOKIES."""
         cookies = super().get_safe_cookies(request)
         # Whatever CSRF_COOKIE_NAME is set to; Django hides only the session cookie by its setting.
         if settings.CSRF_COOKIE_NAME in cookies:
@@ -60,6 +63,7 @@ class CognitoExceptionReporterFilter(SafeExceptionReporterFilter):
         return fields
 
     def get_traceback_frame_variables(self, request, tb_frame):
+        """Hide secret-named and JWT-carrying variables of every frame; Django's report calls this per frame."""
         cleansed = []
         for name, value in super().get_traceback_frame_variables(request, tb_frame):
             value = self.cleanse_setting(name, value)

@@ -29,7 +29,7 @@ class CognitoEndpoints:
     logout: str
 
 
-def derive_endpoints(*, region, pool_id, domain, endpoint_url=""):
+def derive_endpoints(*, region: str, pool_id: str, domain: str, endpoint_url: str = "") -> "CognitoEndpoints":
     """Return the URLs of one user pool; a pure function of its arguments."""
     issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
     endpoint_url = (endpoint_url or "").rstrip("/")
@@ -46,7 +46,7 @@ def derive_endpoints(*, region, pool_id, domain, endpoint_url=""):
     )
 
 
-def cognito_endpoints():
+def cognito_endpoints() -> "CognitoEndpoints":
     """Return the URLs of the configured pool, read from settings at call time."""
     return derive_endpoints(
         region=settings.COGNITO_REGION,

@@ -24,7 +24,7 @@ def _client_auth():
     return (settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET)
 
 
-def error_code(response):
+def error_code(response: requests.Response) -> str:
     """Return the OAuth ``error`` field of an error response from a Cognito endpoint, if any."""
     try:
         body = response.json()
@@ -34,7 +34,7 @@ def error_code(response):
 
 
 @sensitive_variables("answer")
-def token_answer(answer):
+def token_answer(answer: object) -> dict:
     """Return the token endpoint's answer if it is a JSON object with string tokens; else raise CognitoUnavailable.
 
     Cognito always answers an object; anything else means the endpoint failed,
@@ -51,7 +51,7 @@ def token_answer(answer):
 
 
 @sensitive_variables("refresh_token", "answer")
-def tokens_refresh(*, refresh_token):
+def tokens_refresh(*, refresh_token: str) -> dict:
     """Return the token endpoint's answer to a refresh_token grant.
 
     Raise CognitoError (with ``code``, e.g. ``invalid_grant``) when Cognito refuses,
@@ -83,7 +83,7 @@ def tokens_refresh(*, refresh_token):
 
 
 @sensitive_variables("refresh_token")
-def token_revoke(*, refresh_token):
+def token_revoke(*, refresh_token: str) -> None:
     """Revoke a refresh token and the tokens issued from it; raise CognitoError on failure."""
     try:
         response = requests.post(

@@ -19,13 +19,13 @@ from django.views.decorators.debug import sensitive_variables
 logger = logging.getLogger(__name__)
 
 
-def derived_key(secret_key):
+def derived_key(secret_key: str) -> bytes:
     """Return a Fernet key derived from ``secret_key`` for this purpose only."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"accounts.session_tokens")
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
 
 
-def encryption_keys():
+def encryption_keys() -> list:
     """Return the Fernet keys, the encrypting one first.
 
     Keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS always decrypt too,
@@ -41,11 +41,11 @@ def _fernet():
 
 
 @sensitive_variables("token")
-def encrypt(token):
+def encrypt(token: str) -> str:
     return _fernet().encrypt(token.encode()).decode() if token else ""
 
 
-def decrypt(value):
+def decrypt(value: str) -> str:
     """Return the token, or "" when there is none or no configured key opens it."""
     if not value:
         return ""

@@ -23,6 +23,7 @@ class CognitoSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        """Check the session before the view runs; Django calls this for every request."""
         if request.user.is_authenticated:
             record = current_session(request)
             # Every sign-in records its session; one without a record can no longer be checked.

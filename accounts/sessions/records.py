@@ -29,13 +29,13 @@ def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def on_user_logged_in(sender, request, user, **kwargs):
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
     """Record the new session; Django's user_logged_in signal calls this (connected in AccountsConfig.ready)."""
     if request is not None and hasattr(request, "session"):
         session_record(request=request, user=user)
 
 
-def on_user_logged_out(sender, request, user, **kwargs):
+def on_user_logged_out(sender, request, user, **kwargs) -> None:
     """Forget the ended session's record; Django's user_logged_out signal calls this."""
     if request is not None and getattr(request, "session", None) is not None:
         record_id = request.session.get(RECORD_ID_KEY)
@@ -111,7 +111,7 @@ def session_record(*, request: HttpRequest, user) -> None:
     UserSession.objects.filter(user=user, expires_at__lt=now).delete()
 
 
-def current_session(request):
+def current_session(request: HttpRequest) -> UserSession | None:
     """Return the UserSession of this request, or None."""
     record_id, key = request.session.get(RECORD_ID_KEY), request.session.session_key
     record = UserSession.objects.filter(pk=record_id).first() if record_id is not None and key else None
@@ -122,7 +122,7 @@ def current_session(request):
     return record
 
 
-def session_revoke(*, record):
+def session_revoke(*, record: UserSession) -> None:
     """Revoke the record's refresh token at Cognito, and with it the tokens issued from it.
 
     A failure is logged and otherwise ignored: revocation must never keep
@@ -137,7 +137,7 @@ def session_revoke(*, record):
         logger.warning("Could not revoke a refresh token of user %s: %s", record.user.cognito_sub, exc)
 
 
-def session_sign_out(*, request):
+def session_sign_out(*, request: HttpRequest) -> None:
     """Revoke this session's refresh token, then end the Django session.
 
     Cognito is called first; its failure does not stop the local sign-out.
@@ -149,7 +149,7 @@ def session_sign_out(*, request):
 
 
 @sensitive_variables("access_token")
-def user_global_sign_out(*, request):
+def user_global_sign_out(*, request: HttpRequest) -> bool:
     """Sign the request's user out of Cognito everywhere, then end all their sessions here.
 
     Cognito is called first (GlobalSignOut with the session's access token,
@@ -176,7 +176,7 @@ def user_global_sign_out(*, request):
     return told_cognito
 
 
-def user_sessions_end(*, user, keep_session_key=None, only_session_key=None):
+def user_sessions_end(*, user, keep_session_key: str | None = None, only_session_key: str | None = None) -> int:
     """End every session of ``user`` on this site (but ``keep_session_key``, or just ``only_session_key``).
 
     Return how many ended. Only the database is written: the session rows and

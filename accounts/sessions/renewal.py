@@ -58,17 +58,17 @@ def schedule_after_success(*, access_claims: Mapping, now: datetime | None = Non
     return {"access_expires_at": expires, "next_check_at": next_check}
 
 
-def is_due(record, now=None):
+def is_due(record: UserSession, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return bool(record.refresh_token) and (record.next_check_at is None or now >= record.next_check_at)
 
 
-def lease_seconds():
+def lease_seconds() -> float:
     """Return how long a renewal may take: the refresh call and a JWKS fetch, each connect plus read."""
     return 4 * settings.COGNITO_TIMEOUT + 5
 
 
-def session_renew(*, record, user, force=False):
+def session_renew(*, record: UserSession, user, force: bool = False) -> str:
     """Renew ``record``'s tokens if due (or ``force``); return FRESH, RENEWED, DEFERRED or ENDED.
 
     Only one request renews a session at a time: it takes a lease on the row

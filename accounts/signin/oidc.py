@@ -24,7 +24,7 @@ _COGNITO_SETTINGS = {
 }
 
 
-def oidc_setting(attr, *args):
+def oidc_setting(attr: str, *args):
     """Return the mozilla-django-oidc setting ``attr``, derived where Cognito decides it."""
     if attr in _ENDPOINT_SETTINGS:
         return getattr(cognito_endpoints(), _ENDPOINT_SETTINGS[attr])
