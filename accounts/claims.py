@@ -9,6 +9,7 @@ and logged by claim name, never by value.
 https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
 """
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -16,8 +17,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-
-from .federation.providers import picture_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +46,22 @@ def _whole(field, value, claim):
         return value
     logger.warning("Ignoring the %s claim: longer than the %s characters it may have", claim, _column_size(field))
     return ""
+
+
+def picture_url(claims: Mapping) -> str:
+    """Return the profile picture's https URL, or "".
+
+    Google maps a URL; Facebook's ``picture`` arrives as the Graph API's JSON
+    (``{"data": {"url": ...}}``); Apple has none. Anything but https is dropped,
+    because the page shows it as an image.
+    """
+    value = claims.get("picture") or ""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            value = json.loads(value).get("data", {}).get("url", "")
+        except (ValueError, AttributeError):
+            return ""
+    return value if isinstance(value, str) and value.startswith("https://") else ""
 
 
 def profile_fields(claims: Mapping) -> dict:

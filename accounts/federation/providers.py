@@ -92,21 +92,5 @@ def provider_label(name):
     return PROVIDER_LABELS.get(name, name) if name else "Email and password"
 
 
-def picture_url(claims):
-    """Return the profile picture's https URL, or "".
-
-    Google maps a URL; Facebook's ``picture`` arrives as the Graph API's JSON
-    (``{"data": {"url": ...}}``); Apple has none. Anything but https is dropped,
-    because the page shows it as an image.
-    """
-    value = claims.get("picture") or ""
-    if isinstance(value, str) and value.startswith("{"):
-        try:
-            value = json.loads(value).get("data", {}).get("url", "")
-        except (ValueError, AttributeError):
-            return ""
-    return value if isinstance(value, str) and value.startswith("https://") else ""
-
-
 def is_relay_email(email):
     return email.lower().endswith(f"@{APPLE_RELAY_DOMAIN}")

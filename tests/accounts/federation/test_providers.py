@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts.backends import CognitoOIDCBackend
+from accounts.claims import picture_url
 from accounts.federation import providers as federation
 from accounts.models import UserSession
 from accounts.sessions import encryption as session_tokens
@@ -90,7 +91,7 @@ def test_linked_providers_are_the_non_primary_identities():
     ],
 )
 def test_picture_url(picture, expected):
-    assert federation.picture_url({"picture": picture}) == expected
+    assert picture_url({"picture": picture}) == expected
 
 
 def test_provider_labels():
