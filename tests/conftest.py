@@ -6,6 +6,7 @@ while it is up.
 """
 
 import os
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -119,7 +120,11 @@ def federated(settings, cognito, provisioned):
 @pytest.fixture
 def fake_cognito(settings):
     """Point the site at a fake token endpoint and JWKS (see tests/fakes.py)."""
-    fake = fakes.FakeCognito().start()
+    fake = fakes.FakeCognito()
+    # serve_forever looks for a shutdown request every poll_interval (0.5 s by
+    # default), and stop() waits for it: half a second per test, on ~90 tests.
+    fake.thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    fake.start()
     settings.COGNITO_REGION = fakes.REGION
     settings.COGNITO_ENDPOINT_URL = fake.url
     settings.COGNITO_DOMAIN = ""
