@@ -1,8 +1,8 @@
 """Benchmark: ID-token verification with the cached JWKS against mozilla-django-oidc's default.
 
 The library's stock backend fetches the JWKS over HTTP on every sign-in; ours
-fetches it once per process. Both verify the same RS256 tokens served by the
-fake JWKS in tests/fakes.py over loopback HTTP. Run: `make bench`.
+fetches it once per process. Both verify the same RS256 tokens against the
+JWKS that bench/jwks.py serves over loopback HTTP. Run: `make bench`.
 """
 
 import os
@@ -18,7 +18,7 @@ from django.conf import settings  # noqa: E402
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend  # noqa: E402
 
 from accounts.cognito import tokens  # noqa: E402
-from tests import fakes  # noqa: E402
+from bench import jwks  # noqa: E402
 
 ROUNDS = 300
 
@@ -33,33 +33,33 @@ def timed(fn, rounds=ROUNDS):
 
 
 def main():
-    fake = fakes.FakeCognito().start()
-    settings.COGNITO_REGION = fakes.REGION
-    settings.COGNITO_ENDPOINT_URL = fake.url
-    settings.COGNITO_USER_POOL_ID = fakes.POOL_ID
-    settings.COGNITO_CLIENT_ID = fakes.CLIENT_ID
-    token = fake.keys[0].sign(fakes.id_claims(nonce="n"))
+    with jwks.JWKSServer() as server:
+        settings.COGNITO_REGION = jwks.REGION
+        settings.COGNITO_ENDPOINT_URL = server.url
+        settings.COGNITO_USER_POOL_ID = jwks.POOL_ID
+        settings.COGNITO_CLIENT_ID = jwks.CLIENT_ID
+        token = server.id_token(nonce="n")
 
-    ours = timed(lambda: tokens.verify_token(token, token_use="id", nonce="n"))
-    ours_fetches = fake.hits[fake.jwks_path]
+        ours = timed(lambda: tokens.verify_token(token, token_use="id", nonce="n"))
+        ours_fetches = server.fetches
 
-    settings.OIDC_OP_TOKEN_ENDPOINT = f"{fake.url}/oauth2/token"
-    settings.OIDC_OP_USER_ENDPOINT = f"{fake.url}/oauth2/userInfo"
-    settings.OIDC_OP_JWKS_ENDPOINT = f"{fake.url}{fake.jwks_path}"
-    settings.OIDC_RP_CLIENT_ID = fakes.CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = fakes.CLIENT_SECRET
-    stock = OIDCAuthenticationBackend()
-    before = fake.hits[fake.jwks_path]
-    theirs = timed(lambda: stock.verify_token(token, nonce="n"))
-    theirs_fetches = fake.hits[fake.jwks_path] - before
-    fake.stop()
+        # The stock backend only needs these to be built; it calls the JWKS endpoint alone here.
+        settings.OIDC_OP_TOKEN_ENDPOINT = f"{server.url}/oauth2/token"
+        settings.OIDC_OP_USER_ENDPOINT = f"{server.url}/oauth2/userInfo"
+        settings.OIDC_OP_JWKS_ENDPOINT = f"{server.url}{server.jwks_path}"
+        settings.OIDC_RP_CLIENT_ID = jwks.CLIENT_ID
+        settings.OIDC_RP_CLIENT_SECRET = "bench-not-secret"
+        stock = OIDCAuthenticationBackend()
+        before = server.fetches
+        theirs = timed(lambda: stock.verify_token(token, nonce="n"))
+        theirs_fetches = server.fetches - before
 
     print(f"ID-token verification, {ROUNDS} rounds, JWKS over loopback HTTP")
     for label, (median, p95), fetches in [
-        ("cached JWKS (accounts.tokens)", ours, ours_fetches),
+        ("cached JWKS (accounts.cognito.tokens)", ours, ours_fetches),
         ("mozilla-django-oidc default", theirs, theirs_fetches),
     ]:
-        print(f"  {label:<32} median {median:7.0f} us  p95 {p95:7.0f} us  JWKS fetches {fetches}")
+        print(f"  {label:<38} median {median:7.0f} us  p95 {p95:7.0f} us  JWKS fetches {fetches}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The development stack: MiniStack, the simulated providers, demo users. Never imported by production code."""

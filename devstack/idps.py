@@ -4,7 +4,7 @@ Each is an OpenID Connect provider (the pinned ``oidc-provider-mock``) on
 127.0.0.1 with a sign-in page where the developer picks one of the identities
 in simulated_idps.toml, types another, or denies. The local pool registers
 them as OIDC providers under the names the site uses on AWS, because MiniStack
-federates only OIDC (see ../shared/reference/local-stack.md and the README).
+federates only OIDC (README, "Social sign-in (Google, Facebook, Apple)").
 """
 
 import logging

@@ -3,7 +3,7 @@
 MiniStack runs from its own virtual environment (.venv-ministack) because it
 pins an exact botocore. It binds 127.0.0.1 only, serves only the services the
 site needs, and runs with AUTH=true so that disabled and signed-out users are
-refused like on AWS (see ../shared/reference/local-stack.md).
+refused like on AWS (README, "The local Cognito stack").
 """
 
 import errno

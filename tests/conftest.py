@@ -6,6 +6,7 @@ while it is up.
 """
 
 import os
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -40,19 +41,52 @@ def simulated_idps():
         yield idps
 
 
-@pytest.fixture(scope="session")
-def provisioned(local_stack, live_server, simulated_idps):
-    """The pool, client, groups and simulated identity providers from config/cognito.toml, plus the demo users."""
-    cognito = CognitoClient(region=REGION, endpoint_url=local_stack.url)
-    result = pool_provision(
+def _pool_provision(stack, idps, origins):
+    """Provision the session's pool from config/cognito.toml, registering ``origins`` besides the file's own."""
+    return pool_provision(
         spec=load_spec(django_settings.COGNITO_PROVISION_FILE),
-        cognito=cognito,
-        extra_site_urls=[TEST_CLIENT_ORIGIN, live_server.url],
+        cognito=CognitoClient(region=REGION, endpoint_url=stack.url),
+        extra_site_urls=origins,
         region=REGION,
-        simulated_issuers=simulated_idps.issuers,
+        simulated_issuers=idps.issuers,
     )
-    demo_users_seed(cognito=cognito.for_pool(result.pool_id))
+
+
+@pytest.fixture(scope="session")
+def provisioned(local_stack, simulated_idps):
+    """The pool, client, groups and simulated identity providers from config/cognito.toml, plus the demo users.
+
+    Only the test client's origin is registered here: the live server's is added
+    by the browser tests (``site_origin_register``), so that a test using the
+    stack does not start the live server and give up its rolled-back transaction.
+    """
+    result = _pool_provision(local_stack, simulated_idps, [TEST_CLIENT_ORIGIN])
+    demo_users_seed(cognito=CognitoClient(region=REGION, endpoint_url=local_stack.url, pool_id=result.pool_id))
     return result
+
+
+@pytest.fixture(scope="session")
+def site_origin_register(local_stack, simulated_idps, provisioned):
+    """Return a function that registers one more site origin with the provisioned app client.
+
+    It provisions the same pool again with the extra origin (provisioning is
+    idempotent and keeps the ids and the secret), because UpdateUserPoolClient
+    replaces every setting it is not given, callback and sign-out URLs included.
+    """
+    origins = [TEST_CLIENT_ORIGIN]
+
+    def register(origin):
+        if origin in origins:
+            return
+        origins.append(origin)
+        result = _pool_provision(local_stack, simulated_idps, origins)
+        assert (result.pool_id, result.client_id, result.client_secret) == (
+            provisioned.pool_id,
+            provisioned.client_id,
+            provisioned.client_secret,
+        )
+
+    return register
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +95,12 @@ def boto(local_stack):
 
 
 @pytest.fixture
-def cognito(settings, local_stack, provisioned):
-    """Point the site at the provisioned local pool for one test; return a client for it."""
+def cognito(settings, local_stack, provisioned, db):
+    """Point the site at the provisioned local pool for one test; return a client for it.
+
+    With the database (rolled back after the test, unless the test asks for
+    transactions): the site keeps its sessions there from the first request.
+    """
     settings.COGNITO_REGION = REGION
     settings.COGNITO_ENDPOINT_URL = local_stack.url
     settings.COGNITO_DOMAIN = ""
@@ -82,7 +120,11 @@ def federated(settings, cognito, provisioned):
 @pytest.fixture
 def fake_cognito(settings):
     """Point the site at a fake token endpoint and JWKS (see tests/fakes.py)."""
-    fake = fakes.FakeCognito().start()
+    fake = fakes.FakeCognito()
+    # serve_forever looks for a shutdown request every poll_interval (0.5 s by
+    # default), and stop() waits for it: half a second per test, on ~90 tests.
+    fake.thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    fake.start()
     settings.COGNITO_REGION = fakes.REGION
     settings.COGNITO_ENDPOINT_URL = fake.url
     settings.COGNITO_DOMAIN = ""

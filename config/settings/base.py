@@ -71,8 +71,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # ------------------------------------------------------------------------------
 # Sessions and cookies
 # ------------------------------------------------------------------------------
-# Tokens live in the session, so the session store must be server-side:
-# accounts/checks.py refuses the signed-cookie engine.
+# Server-side sessions only: the site ends sessions itself (sign out everywhere,
+# ending one session from the account page, an admin disabling a user, a sync
+# finding the Cognito user gone) by deleting them from the store
+# (accounts.sessions.records.user_sessions_end). A signed-cookie session cannot be
+# deleted from the server and would outlive all of those, so accounts/checks.py
+# (accounts.E007) refuses that engine. The tokens themselves are not in the session:
+# they are kept encrypted on its UserSession row.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -94,7 +99,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # ------------------------------------------------------------------------------
-# Cognito: every URL is derived from these in accounts/endpoints.py
+# Cognito: every URL is derived from these in accounts/cognito/endpoints.py
 # ------------------------------------------------------------------------------
 COGNITO_LOCAL_ENDPOINT_URL = "http://127.0.0.1:4577"
 COGNITO_REGION = env("COGNITO_REGION", default="us-east-1")
@@ -148,7 +153,7 @@ COGNITO_LOCAL_SECRET_ACCESS_KEY = "test"
 
 # ------------------------------------------------------------------------------
 # mozilla-django-oidc: endpoints and client credentials are filled in lazily
-# from the COGNITO_* settings by accounts.oidc.oidc_setting.
+# from the COGNITO_* settings by accounts.signin.oidc.oidc_setting.
 # https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
 # ------------------------------------------------------------------------------
 OIDC_RP_SIGN_ALGO = "RS256"
@@ -156,7 +161,7 @@ OIDC_RP_SCOPES = "openid email profile aws.cognito.signin.user.admin"
 OIDC_USE_NONCE = True
 OIDC_USE_PKCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
-# Tokens are kept encrypted on the UserSession row instead (accounts.session_tokens).
+# Tokens are kept encrypted on the UserSession row instead (accounts.sessions.encryption).
 OIDC_STORE_ACCESS_TOKEN = False
 OIDC_STORE_ID_TOKEN = False
 OIDC_AUTHENTICATE_CLASS = "accounts.signin.views.CognitoAuthenticateView"

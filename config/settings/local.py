@@ -14,7 +14,14 @@ environ.Env.read_env(_ROOT / ".env")
 environ.Env.read_env(Path(os.environ.get("COGNITO_LOCAL_STATE_DIR") or _ROOT / ".local") / "cognito.env")
 
 from .base import *  # noqa: E402, F403
-from .base import env  # noqa: E402
+from .base import INSTALLED_APPS, env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
+
+# ------------------------------------------------------------------------------
+# Development-only apps: devstack seeds the local stack (`manage.py seed_demo_users`).
+# Never in base.py or production.py. A new list, not `+=`, which would extend
+# base.INSTALLED_APPS itself for anything else that imports base in this process.
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [*INSTALLED_APPS, "devstack"]

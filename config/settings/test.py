@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
@@ -13,8 +13,11 @@ SECRET_KEY = "test-only-not-secret"
 # threads must wait for each other's writes, not fail with "table is locked".
 DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cognito-site-test-{os.getpid()}.sqlite3")}
 DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# The tests seed the local stack with devstack's demo users, as `make run` does
+# (a new list: base.INSTALLED_APPS stays what production installs).
+INSTALLED_APPS = [*INSTALLED_APPS, "devstack"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Filled in by the cognito_stack fixture once the local stack has a pool.
+# Placeholders: the cognito fixture (tests/conftest.py) points a test at the provisioned local pool.
 COGNITO_REGION = "us-east-1"
 COGNITO_USER_POOL_ID = "us-east-1_notprovisioned"
 COGNITO_CLIENT_ID = "not-provisioned"

@@ -1,7 +1,9 @@
 import os
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.cognito.client import CognitoClient
@@ -38,7 +40,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-users",
             action="store_true",
-            help="Local stack only: add admin@, staff@ and member@example.com with a known password.",
+            help=(
+                "Local stack and development settings only: then run devstack's seed_demo_users "
+                "(admin@, staff@ and member@example.com with a known password)."
+            ),
         )
         parser.add_argument(
             "--simulated-idp",
@@ -52,6 +57,13 @@ class Command(BaseCommand):
         cognito = CognitoClient()
         if options["demo_users"] and not cognito.is_local:
             raise CommandError("--demo-users only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
+        # The seeding belongs to the development-only devstack app, which this
+        # command reaches by command name only: production never imports it.
+        if options["demo_users"] and not apps.is_installed("devstack"):
+            raise CommandError(
+                "--demo-users needs the devstack app, which only the development settings install "
+                "(DJANGO_SETTINGS_MODULE=config.settings.local)."
+            )
         if options["simulated_idp"] and not cognito.is_local:
             raise CommandError("--simulated-idp only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
         simulated_issuers = dict(value.split("=", 1) for value in options["simulated_idp"] if "=" in value)
@@ -73,11 +85,7 @@ class Command(BaseCommand):
             for change in result.changes:
                 self.stdout.write(f"  {change}")
             if options["demo_users"]:
-                from devstack.demo import demo_users_seed, load_demo_users
-
-                for email, groups in demo_users_seed(cognito=cognito.for_pool(result.pool_id)):
-                    self.stdout.write(f"  demo user {email} in {', '.join(groups)}")
-                self.stdout.write(f"  demo password: {load_demo_users()['password']}")
+                call_command("seed_demo_users", pool_id=result.pool_id, stdout=self.stdout)
         except CognitoError as exc:
             raise CommandError(f"Cognito refused: {exc}") from exc
 
