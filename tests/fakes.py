@@ -7,6 +7,7 @@ server that hands out whatever a test asks for. This one speaks real HTTP on
 """
 
 import base64
+import functools
 import json
 import threading
 import time
@@ -26,11 +27,19 @@ CLIENT_SECRET = "fake-client-secret"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
 
 
-class SigningKey:
-    """An RSA key pair with a Cognito-style base64 ``kid``."""
+@functools.cache
+def _shared_private_key():
+    """One RSA key for every fake's own signing key: generating one costs ~70 ms, and a suite makes ~100 fakes."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
-    def __init__(self, kid=None):
-        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+class SigningKey:
+    """An RSA key pair with a Cognito-style base64 ``kid``; a fresh key unless ``shared`` (the fakes' own)."""
+
+    def __init__(self, kid=None, *, shared=False):
+        self.private = (
+            _shared_private_key() if shared else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
         self.kid = kid or base64.b64encode(uuid.uuid4().bytes).decode()
 
     @property
@@ -95,7 +104,7 @@ class FakeCognito:
     """
 
     def __init__(self):
-        self.keys = [SigningKey()]
+        self.keys = [SigningKey(shared=True)]
         self.token_response = None  # (status, dict) returned to authorization_code grants
         self.hits = Counter()
         self.grants = Counter()
