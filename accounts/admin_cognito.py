@@ -93,7 +93,7 @@ class CognitoModelAdmin(admin.ModelAdmin):
         return TemplateResponse(request, name, self._context(request, **extra))
 
     def _cognito_error(self, request, exc):
-        messages.error(request, services.error_message(exc))
+        messages.error(request, exc.plain)
 
     def get_object(self, request, object_id, from_field=None):
         # No table: an unsaved instance names the object for the history view.
@@ -195,7 +195,7 @@ class PoolUserAdmin(CognitoModelAdmin):
                     yield writer.writerow([*values, user.status, user.enabled, user.created or ""])
             except CognitoError as exc:
                 # Headers are gone already: say so in the file rather than cut it silently.
-                yield writer.writerow([f"# export stopped: {services.error_message(exc)}"])
+                yield writer.writerow([f"# export stopped: {exc.plain}"])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="cognito-users.csv"'

@@ -1,63 +1,153 @@
-"""The project's own errors; vendor errors are translated into these at the seams."""
+"""The project's own errors: one table of them, each class with the Cognito codes it stands for and its plain words.
+
+Vendor errors are translated into these at the seams. As DRF and simplejwt put
+``default_detail`` and ``default_code`` on their exception classes, each class
+here carries ``codes`` (the Cognito error codes it stands for: the seam's map
+from code to class is built from them, see :func:`errors_by_code`) and
+``default_detail`` (what an admin page says, see :attr:`CognitoError.plain`),
+with ``details`` for the codes of one class that need words of their own. In the
+words, ``{detail}`` is Cognito's message without the operation it names and
+``{message}`` the exception's whole message.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
 
 
 class CognitoError(Exception):
     """Cognito refused a request or could not be asked."""
 
-    #: Cognito's error code (``invalid_grant``, ``UserNotFoundException``, ...), if any.
-    code = ""
+    #: The Cognito error codes this class stands for; a code belongs to one class only.
+    codes: ClassVar[tuple[str, ...]] = ()
+    #: Plain words for an admin message, for every code of the class without words of its own in ``details``.
+    default_detail: ClassVar[str] = "Cognito refused: {detail}"
+    #: Words for one code, where one class stands for codes that need different ones.
+    details: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
-    def __init__(self, message, *, code=""):
+    def __init__(self, message: str = "", *, code: str = "") -> None:
         super().__init__(message)
-        self.code = code or self.code
+        #: The error code the other side answered (``invalid_grant``, ``UserNotFoundException``, ...), if any.
+        self.code = code
+
+    @property
+    def detail(self) -> str:
+        """Return the message without the operation the seam puts first ("AdminGetUser: ...")."""
+        return str(self).split(": ", 1)[-1]
+
+    @property
+    def plain(self) -> str:
+        """Return the error in plain words for an admin message (never a traceback)."""
+        words = self.details.get(self.code, self.default_detail)
+        return words.format(detail=self.detail, message=str(self))
 
 
 class CognitoUnavailable(CognitoError):
     """Cognito did not answer in time, could not be reached, or failed on its side."""
 
-
-class InvalidToken(CognitoError):
-    """A token failed verification; the message says why and never holds the token."""
-
-
-class InvalidParameter(CognitoError):
-    """Cognito refused a value (a malformed attribute, an unknown name, a bad filter)."""
-
-
-class InvalidPassword(CognitoError):
-    """The password breaks the pool's password policy."""
-
-
-class LimitExceeded(CognitoError):
-    """A Cognito limit was reached (e.g. too many groups, too many resets)."""
+    codes = ("InternalErrorException",)
+    default_detail = "Cognito could not be reached or failed; nothing was changed. Try again in a moment."
 
 
 class TooManyRequests(CognitoUnavailable):
     """Cognito throttled the call (request-rate quota); retrying later may work."""
 
+    codes = ("TooManyRequestsException",)
+    default_detail = "Cognito is throttling requests right now; try again in a moment."
+
+
+class InvalidToken(CognitoError):
+    """A token failed verification; the message says why and never holds the token."""
+
+    default_detail = "A token failed verification."
+
+
+class InvalidParameter(CognitoError):
+    """Cognito refused a value (a malformed attribute, an unknown name, a bad filter)."""
+
+    codes = ("InvalidParameterException",)
+    default_detail = "Cognito refused a value: {detail}"
+
+
+class InvalidPassword(CognitoError):
+    """The password breaks the pool's password policy."""
+
+    codes = ("InvalidPasswordException",)
+    default_detail = "The password does not meet the pool's password policy."
+
+
+class LimitExceeded(CognitoError):
+    """A Cognito limit was reached (e.g. too many groups, too many resets)."""
+
+    codes = ("LimitExceededException",)
+    default_detail = "Cognito's limit for this was reached; try again later."
+
 
 class NotAvailable(CognitoError):
     """The pool or the stack does not offer this call (e.g. an add-on that is off, or MiniStack's gaps)."""
+
+    # InvalidAction is MiniStack's answer to a call it does not implement (UpdateGroup, for one).
+    codes = ("UnknownOperationException", "UserPoolAddOnNotEnabledException", "InvalidAction")
+    default_detail = "This Cognito does not offer this call."
+    details = MappingProxyType(
+        {
+            "UserPoolAddOnNotEnabledException": "This needs the pool's threat protection, which is off.",
+            "InvalidAction": "The local Cognito stack does not offer this.",
+        }
+    )
 
 
 class UnsupportedState(CognitoError):
     """The user is not in a state that allows this (e.g. resending an invitation to a confirmed user)."""
 
+    codes = ("UnsupportedUserStateException",)
+    default_detail = "The user's status does not allow this."
+
+
+class NotAuthorized(CognitoError):
+    """Cognito refused the call for the user's sake (a disabled user, a revoked token, a status that forbids it)."""
+
+    codes = ("NotAuthorizedException",)
+    default_detail = "Cognito refused: the user's status does not allow this."
+
+
+class InputRefused(CognitoError):
+    """The site's own checks refused the input before Cognito was asked; the message says why, for staff to read.
+
+    A CognitoError although Cognito never saw the request: every admin page, the
+    bulk run and the sync catch CognitoError to show a refusal as a message, and
+    this is one more refusal to show.
+    """
+
+    default_detail = "{message}"
+
 
 class NotAllowed(CognitoError):
-    """The acting staff member may not make this change (the message says why)."""
+    """The acting staff member may not make this change (accounts.policy; the message says why)."""
 
-    code = "local"
+    default_detail = "{message}"
 
 
 class UsernameExists(CognitoError):
     """A user with that name (or alias) is already in the pool."""
 
-    code = "UsernameExistsException"
+    codes = ("UsernameExistsException",)
+    default_detail = "A user with that email address already exists."
+
+
+class GroupExists(CognitoError):
+    """A group with that name is already in the pool."""
+
+    codes = ("GroupExistsException",)
+    default_detail = "A group with that name already exists."
 
 
 class NotFound(CognitoError):
     """The user, group, client or pool does not exist."""
+
+    codes = ("UserNotFoundException", "ResourceNotFoundException")
+    default_detail = "That user, group or pool does not exist."
+    details = MappingProxyType({"UserNotFoundException": "That user is not in the pool (any more)."})
 
 
 class SyncRefused(Exception):
@@ -71,3 +161,22 @@ class SyncRefused(Exception):
 
 class AccountConflict(CognitoError):
     """The person's site account cannot be created: another site user stands in its place."""
+
+    default_detail = "This person's site account cannot be created: another site user stands in its place."
+
+
+def errors_by_code(root: type = CognitoError) -> dict[str, type[CognitoError]]:
+    """Return each Cognito error code with the class under ``root`` that stands for it, read from ``codes``.
+
+    Only a class's own ``codes`` count (a subclass does not inherit its parent's).
+    Raise TypeError when two classes claim one code: the table would drift again.
+    """
+    found: dict[str, type[CognitoError]] = {}
+    pending = [root]
+    while pending:
+        cls = pending.pop(0)
+        pending.extend(cls.__subclasses__())
+        for code in cls.__dict__.get("codes", ()):
+            if found.setdefault(code, cls) is not cls:
+                raise TypeError(f"{code} is claimed by both {found[code].__name__} and {cls.__name__}")
+    return found

@@ -31,13 +31,11 @@ from .cognito.client import CognitoClient
 from .exceptions import (
     CognitoError,
     CognitoUnavailable,
-    InvalidParameter,
-    InvalidPassword,
+    InputRefused,
     NotAllowed,
     NotFound,
     SyncRefused,
     TooManyRequests,
-    UnsupportedState,
 )
 from .models import CognitoGroup, CognitoUser
 from .sessions.records import user_sessions_end
@@ -115,7 +113,7 @@ def search_filter(*, text, field="auto"):
     if not text:
         return ""
     if len(text) > 200 or any(ord(c) < 32 for c in text):
-        raise InvalidParameter("Search for at most 200 printable characters.", code="local")
+        raise InputRefused("Search for at most 200 printable characters.")
     if field == "auto":
         if "@" in text:
             field = "email"
@@ -251,7 +249,7 @@ def password_problems(*, password, policy):
 def _check_password(password, policy=None):
     problems = password_problems(password=password, policy=policy or describe_pool().password_policy)
     if problems:
-        raise InvalidPassword("The password needs " + ", ".join(problems) + ".", code="local")
+        raise InputRefused("The password needs " + ", ".join(problems) + ".")
 
 
 def _check_user_fields(*, email=None, phone=None, groups=()):
@@ -259,9 +257,9 @@ def _check_user_fields(*, email=None, phone=None, groups=()):
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise InvalidParameter(f"{email!r} is not a valid email address.", code="local") from exc
+            raise InputRefused(f"{email!r} is not a valid email address.") from exc
     if phone and not E164.match(phone):
-        raise InvalidParameter("Phone numbers are written +, country code, number, e.g. +14155550123.", code="local")
+        raise InputRefused("Phone numbers are written +, country code, number, e.g. +14155550123.")
     for name in groups:
         _check_group_name(name)
 
@@ -269,7 +267,7 @@ def _check_user_fields(*, email=None, phone=None, groups=()):
 def _check_group_name(name):
     if not GROUP_NAME.match(name or ""):
         message = f"{name!r} is not a group name Cognito accepts (1-128 characters, no spaces)."
-        raise InvalidParameter(message, code="local")
+        raise InputRefused(message)
 
 
 # ------------------------------------------------------------------------------
@@ -351,7 +349,7 @@ def user_create(*, actor, email, phone="", given_name="", family_name="", groups
         try:
             cognito.add_user_to_group(user.username, group)
         except CognitoError as exc:
-            result.groups_failed[group] = error_message(exc)
+            result.groups_failed[group] = exc.plain
         else:
             result.groups_added.append(group)
     how = "with a temporary password set by staff" if temporary_password else "with an emailed invitation"
@@ -388,7 +386,7 @@ def user_attributes_update(*, target, actor, attributes, mark_email_verified=Fal
     for name in attributes:
         spec = schema.get(name)
         if spec is None or name in READ_ONLY_ATTRIBUTES or not spec.mutable:
-            raise InvalidParameter(f"{name!r} is not an attribute this pool lets you change.", code="local")
+            raise InputRefused(f"{name!r} is not an attribute this pool lets you change.")
     _check_user_fields(email=attributes.get("email"), phone=attributes.get("phone_number"))
     payload = dict(attributes)
     if "email" in payload:
@@ -486,16 +484,14 @@ def user_invitation_resend(*, target, actor):
     address is checked to belong to this user alone first (one ListUsers).
     """
     if target.status != "FORCE_CHANGE_PASSWORD":
-        raise UnsupportedState("Only users who have not signed in yet can be invited again.", code="local")
+        raise InputRefused("Only users who have not signed in yet can be invited again.")
     name = target.username
     if target.email:
         # The email must name this user and nobody else, or RESEND reaches (and resets) someone else.
         holders = _cognito().list_users_page(filter_expression=f"email = {filter_value(target.email)}", limit=2)
         holders = holders.users
         if [u.username for u in holders] != [target.username]:
-            raise UnsupportedState(
-                f"Cannot invite {target.label} again: another user has the same email address.", code="local"
-            )
+            raise InputRefused(f"Cannot invite {target.label} again: another user has the same email address.")
         name = target.email
     _cognito().resend_invitation(name)
     _user_log(actor, target, "Invitation sent again.")
@@ -553,7 +549,7 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
         try:
             policy.check(actor=actor, change="change who is in", groups=[params.get("group", "")])
         except NotAllowed as exc:
-            result.failed.update(dict.fromkeys(usernames, error_message(exc)))
+            result.failed.update(dict.fromkeys(usernames, exc.plain))
             return result
     interval = 1.0 / settings.COGNITO_BULK_RATE
     deadline = clock() + settings.COGNITO_BULK_TIME_BUDGET
@@ -571,17 +567,17 @@ def users_bulk_apply(*, actor, usernames, action, params=None, sleep=time.sleep,
             except TooManyRequests as exc:
                 backoff = 0.5 * 2**attempt
                 if attempt == settings.COGNITO_BULK_RETRIES or clock() + backoff >= deadline:
-                    result.failed[username] = error_message(exc)
+                    result.failed[username] = exc.plain
                 else:
                     sleep(backoff)
                     continue
             except CognitoUnavailable as exc:
                 # Every further call would wait out the same timeouts: stop and say so.
-                result.failed[username] = error_message(exc)
+                result.failed[username] = exc.plain
                 result.failed.update(dict.fromkeys(usernames[index + 1 :], NOT_ATTEMPTED_UNREACHABLE))
                 return result
             except CognitoError as exc:
-                result.failed[username] = error_message(exc)
+                result.failed[username] = exc.plain
             else:
                 result.succeeded.append(username)
             break
@@ -627,9 +623,9 @@ def group_get(*, name):
 def _check_group(name, description, precedence):
     _check_group_name(name)
     if len(description or "") > 2048:
-        raise InvalidParameter("A description has at most 2048 characters.", code="local")
+        raise InputRefused("A description has at most 2048 characters.")
     if precedence is not None and precedence < 0:
-        raise InvalidParameter("Precedence is a whole number, 0 or more (lower wins).", code="local")
+        raise InputRefused("Precedence is a whole number, 0 or more (lower wins).")
 
 
 def group_create(*, actor, name, description="", precedence=None):
@@ -893,7 +889,7 @@ def _sync_pool(cognito):
             f"The user pool {pool_id} does not exist in {settings.COGNITO_REGION}: "
             "check COGNITO_USER_POOL_ID and COGNITO_REGION. Nothing was changed."
         )
-        raise NotFound(message, code="local") from exc
+        raise InputRefused(message) from exc
 
 
 def _sync_one(django_user, cognito_user, groups):
@@ -995,36 +991,3 @@ def local_messages(*, actor, to=""):
         shown = [m for m in messages if m.to and all(may_read(a) for a in m.to.split(",") if a.strip())]
         hidden, messages = len(messages) - len(shown), shown
     return LocalMail(messages=sorted(messages, key=lambda m: m.sent, reverse=True), hidden=hidden)
-
-
-# ------------------------------------------------------------------------------
-# Errors in plain words
-# ------------------------------------------------------------------------------
-
-_PLAIN = {
-    "UserNotFoundException": "That user is not in the pool (any more).",
-    "ResourceNotFoundException": "That user, group or pool does not exist.",
-    "UsernameExistsException": "A user with that email address already exists.",
-    "InvalidPasswordException": "The password does not meet the pool's password policy.",
-    "LimitExceededException": "Cognito's limit for this was reached; try again later.",
-    "TooManyRequestsException": "Cognito is throttling requests right now; try again in a moment.",
-    "GroupExistsException": "A group with that name already exists.",
-    "UnsupportedUserStateException": "The user's status does not allow this.",
-    "NotAuthorizedException": "Cognito refused: the user's status does not allow this.",
-    "UserPoolAddOnNotEnabledException": "This needs the pool's threat protection, which is off.",
-    "InvalidAction": "The local Cognito stack does not offer this.",
-}
-
-
-def error_message(exc):
-    """Return a Cognito error in plain words for an admin message (never a traceback)."""
-    if exc.code == "local":
-        return str(exc)
-    if isinstance(exc, CognitoUnavailable) and exc.code not in _PLAIN:
-        return "Cognito could not be reached or failed; nothing was changed. Try again in a moment."
-    if exc.code in _PLAIN:
-        return _PLAIN[exc.code]
-    detail = str(exc).split(": ", 1)[-1]
-    if exc.code == "InvalidParameterException":
-        return f"Cognito refused a value: {detail}"
-    return f"Cognito refused: {detail}"

@@ -14,18 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import (
-    CognitoError,
-    CognitoUnavailable,
-    InvalidParameter,
-    InvalidPassword,
-    LimitExceeded,
-    NotAvailable,
-    NotFound,
-    TooManyRequests,
-    UnsupportedState,
-    UsernameExists,
-)
+from ..exceptions import CognitoError, CognitoUnavailable, errors_by_code
 from .types import (
     AppClient,
     AuthEvent,
@@ -41,21 +30,8 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 
-_ERRORS_BY_CODE = {
-    "UnknownOperationException": NotAvailable,
-    "UsernameExistsException": UsernameExists,
-    "UserNotFoundException": NotFound,
-    "ResourceNotFoundException": NotFound,
-    "TooManyRequestsException": TooManyRequests,
-    "InternalErrorException": CognitoUnavailable,
-    "InvalidParameterException": InvalidParameter,
-    "InvalidPasswordException": InvalidPassword,
-    "LimitExceededException": LimitExceeded,
-    "UnsupportedUserStateException": UnsupportedState,
-    "UserPoolAddOnNotEnabledException": NotAvailable,
-    # MiniStack's answer to a call it does not implement (UpdateGroup, for one).
-    "InvalidAction": NotAvailable,
-}
+#: Cognito's error codes -> the project's exception, built from the classes' own ``codes`` (accounts.exceptions).
+_ERRORS_BY_CODE = errors_by_code()
 
 
 def _client_config():

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except SyncRefused as exc:
             raise CommandError(f"{exc} If they really are gone, run again with --force.") from exc
         except CognitoError as exc:
-            raise CommandError(services.error_message(exc)) from exc
+            raise CommandError(exc.plain) from exc
         finally:
             if self._drawn:
                 self.stdout.write("")  # end the progress bar's line
