@@ -150,6 +150,18 @@ class NotFound(CognitoError):
     details = MappingProxyType({"UserNotFoundException": "That user is not in the pool (any more)."})
 
 
+class LinkRefused(CognitoError):
+    """The two users cannot be linked (accounts.federation.linking; the message says why, for staff to read)."""
+
+    default_detail = "{message}"
+
+
+class LinkingUnavailable(CognitoError):
+    """This Cognito does not offer AdminLinkProviderForUser (the message says what was done before it failed)."""
+
+    default_detail = "{message}"
+
+
 class SyncRefused(Exception):
     """The sync would make too many users inactive to do it without being told to (the message says how many)."""
 

@@ -17,20 +17,12 @@ from django.db import transaction
 
 from .. import policy
 from ..cognito.client import CognitoClient
-from ..exceptions import CognitoError, NotAvailable, NotFound
+from ..exceptions import CognitoError, LinkingUnavailable, LinkRefused, NotAvailable, NotFound
 from ..models import UserSession
 from ..sessions.records import user_sessions_end
 from . import providers
 
 logger = logging.getLogger(__name__)
-
-
-class LinkRefused(CognitoError):
-    """The two users cannot be linked (the message says why, for staff to read)."""
-
-
-class LinkingUnavailable(CognitoError):
-    """This Cognito does not offer AdminLinkProviderForUser."""
 
 
 @dataclass(frozen=True)

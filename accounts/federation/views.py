@@ -11,9 +11,9 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ..exceptions import CognitoError
+from ..exceptions import CognitoError, LinkingUnavailable
 from . import providers
-from .linking import LinkingUnavailable, federated_user_link
+from .linking import federated_user_link
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.contrib.admin.models import LogEntry
 
 from accounts import exceptions, services
 from accounts.cognito import client
-from accounts.exceptions import CognitoError, InputRefused, NotAllowed, errors_by_code
+from accounts.exceptions import CognitoError, InputRefused, LinkRefused, NotAllowed, errors_by_code
 from tests import fakes
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_a_subclass_does_not_inherit_its_parents_codes():
     assert client._ERRORS_BY_CODE["TooManyRequestsException"] is exceptions.TooManyRequests
 
 
-@pytest.mark.parametrize("cls", [InputRefused, NotAllowed])
+@pytest.mark.parametrize("cls", [InputRefused, NotAllowed, LinkRefused, exceptions.LinkingUnavailable])
 def test_the_sites_own_refusals_are_their_own_words(cls):
     """No code, and the message is the words, colons and all (Cognito's messages lose their operation)."""
     exc = cls("Cannot invite ada@example.com again: another user has the same email address.")

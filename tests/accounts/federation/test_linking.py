@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services
-from accounts.exceptions import NotAllowed, NotAvailable, NotFound
+from accounts.exceptions import LinkingUnavailable, LinkRefused, NotAllowed, NotAvailable, NotFound
 from accounts.federation import linking
-from accounts.federation.linking import LinkingUnavailable, LinkRefused, federated_user_link
+from accounts.federation.linking import federated_user_link
 from accounts.models import UserSession
 from tests.flows import federated_sign_in, hosted_ui_sign_in
 
