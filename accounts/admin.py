@@ -2,11 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
-from . import (
-    admin_cognito,  # noqa: F401  (registers the Cognito users and groups pages)
-    policy,
-)
+from . import policy
 from .models import User
+from .pooladmin import admin as pooladmin_admin  # noqa: F401  (registers the Cognito users and groups pages)
 
 #: What decides who may do what. Cognito's groups set these at every sign-in; a
 #: staff member who could edit them could make themselves a superuser.

@@ -75,7 +75,7 @@ class CognitoUser(models.Model):
     """A user of the Cognito pool. No table: it carries the admin's permissions and registration only.
 
     The pool is the source of truth; the admin pages read and write it through
-    accounts.services, never through this model's manager.
+    accounts.pooladmin, never through this model's manager.
     """
 
     username = models.CharField(max_length=128, primary_key=True)

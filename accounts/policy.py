@@ -28,6 +28,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +37,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from .cognito.client import CognitoClient
 from .exceptions import NotAllowed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,9 @@ class _System:
 #: The actor management commands pass. Nothing else acts as a superuser without being one:
 #: a missing actor (None) is refused like any staff member.
 SYSTEM = _System()
+
+#: Who makes a change: a Django user, SYSTEM, or None (refused like any staff member).
+Actor: TypeAlias = "AbstractBaseUser | _System | None"
 
 
 def acts_as_superuser(actor) -> bool:

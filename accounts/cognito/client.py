@@ -314,7 +314,7 @@ class CognitoClient:
         ]
 
     # -- user administration ---------------------------------------------------
-    # One method per Admin* call; services in accounts/services.py decide when.
+    # One method per Admin* call; the services in accounts/pooladmin/services/ decide when.
 
     def list_users_page(self, *, filter_expression="", token="", limit=60):
         # Cognito rejects Limit > 60 but emulators do not: never ask for more.

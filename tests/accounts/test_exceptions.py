@@ -5,9 +5,10 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from django.contrib.admin.models import LogEntry
 
-from accounts import exceptions, services
+from accounts import exceptions
 from accounts.cognito import client
 from accounts.exceptions import CognitoError, InputRefused, LinkRefused, NotAllowed, errors_by_code
+from accounts.pooladmin.services import users as user_services
 from tests import fakes
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,6 @@ def test_every_cognito_error_has_plain_words(cognito, provisioned, superuser_act
         fakes.stub_target(stub, "someone")
         stub.add_client_error("admin_enable_user", code, "Bad value", 400)
         with pytest.raises(CognitoError) as caught:
-            services.user_enable(actor=superuser_actor, username="someone")
+            user_services.user_enable(actor=superuser_actor, username="someone")
     assert caught.value.plain == expected
     assert not LogEntry.objects.exists()

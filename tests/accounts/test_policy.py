@@ -14,9 +14,12 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from accounts import policy, services
-from accounts.exceptions import NotAllowed
+from accounts import policy
+from accounts.exceptions import CognitoError, NotAllowed
 from accounts.models import UserSession
+from accounts.pooladmin import bulk, localmail
+from accounts.pooladmin.services import groups as group_services
+from accounts.pooladmin.services import users as user_services
 from tests.factories import linked_user_create, pool_user_create, staff_user_create, unique_email
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +80,12 @@ def test_add_permission_cannot_create_an_admin(client, cognito, provisioned, bot
 
 def test_user_create_refuses_a_privileged_group_before_any_call(cognito, actor, cognito_calls):
     with pytest.raises(NotAllowed, match="Only a superuser can put people in the admins group"):
-        services.user_create(actor=actor, email=unique_email(), groups=["members", "admins"])
+        user_services.user_create(actor=actor, email=unique_email(), groups=["members", "admins"])
     assert cognito_calls == []
 
 
 def test_a_superuser_still_creates_an_admin(cognito, provisioned, boto, superuser_actor):
-    result = services.user_create(actor=superuser_actor, email=unique_email("new-admin"), groups=["admins"])
+    result = user_services.user_create(actor=superuser_actor, email=unique_email("new-admin"), groups=["admins"])
     assert _groups(boto, provisioned.pool_id, result.user.username) == ["admins"]
 
 
@@ -184,7 +187,7 @@ def test_resending_an_invitation_to_a_pending_admin_is_refused(client, cognito, 
     response = client.post(f"{USERS}{email}/action/resend_invitation/", follow=True)
 
     assert any("Only a superuser can invite again" in m for m in _messages(response))
-    assert services.local_messages(actor=policy.SYSTEM, to=email).messages == []
+    assert localmail.local_messages(actor=policy.SYSTEM, to=email).messages == []
 
 
 # -- finding 7: local mail --------------------------------------------------------------
@@ -192,8 +195,8 @@ def test_resending_an_invitation_to_a_pending_admin_is_refused(client, cognito, 
 
 def test_local_mail_hides_messages_to_staff_and_admins_from_non_superusers(client, cognito, superuser_actor):
     admin_email, member_email = unique_email("mail-admin"), unique_email("mail-member")
-    services.user_create(actor=superuser_actor, email=admin_email, groups=["admins"])
-    services.user_create(actor=superuser_actor, email=member_email, groups=["members"])
+    user_services.user_create(actor=superuser_actor, email=admin_email, groups=["admins"])
+    user_services.user_create(actor=superuser_actor, email=member_email, groups=["members"])
     client.force_login(staff_user_create("view_cognitouser", "change_cognitouser"))
 
     page = client.get(f"{USERS}local-mail/").content.decode()
@@ -201,14 +204,16 @@ def test_local_mail_hides_messages_to_staff_and_admins_from_non_superusers(clien
     assert member_email in page
     assert admin_email not in page
     assert re.search(r"\d+ messages? (is|are) hidden: only a superuser may read mail to staff, to admins", page)
-    shown_to_superuser = services.local_messages(actor=superuser_actor, to=admin_email).messages
+    shown_to_superuser = localmail.local_messages(actor=superuser_actor, to=admin_email).messages
     assert "temporary password" in shown_to_superuser[0].body
 
 
 # -- finding 9: site-side effects find the person however they were named --------------
 
 
-@pytest.mark.parametrize("service", [services.user_disable, services.user_delete, services.user_sign_out_everywhere])
+@pytest.mark.parametrize(
+    "service", [user_services.user_disable, user_services.user_delete, user_services.user_sign_out_everywhere]
+)
 def test_a_user_named_by_email_loses_their_site_sessions(cognito, provisioned, boto, superuser_actor, service):
     username, email = pool_user_create(boto, provisioned.pool_id)
     sub = next(
@@ -224,7 +229,7 @@ def test_a_user_named_by_email_loses_their_site_sessions(cognito, provisioned, b
     assert not Session.objects.filter(session_key=key).exists()
     assert not UserSession.objects.filter(user=site_user).exists()
     site_user.refresh_from_db()
-    assert site_user.is_active is (service is services.user_sign_out_everywhere)
+    assert site_user.is_active is (service is user_services.user_sign_out_everywhere)
 
 
 # -- finding 13: bulk runs -----------------------------------------------------------------
@@ -255,20 +260,20 @@ def test_a_bulk_run_stops_at_its_time_budget_and_says_what_it_did_not_try(
 
     def slow_disable(**kwargs):
         now[0] += 15  # as if throttled and retried at length
-        return services.user_disable(**kwargs)
+        return user_services.user_disable(**kwargs)
 
-    settings_actions = dict(services.BULK_ACTIONS)
+    settings_actions = dict(bulk.BULK_ACTIONS)
     try:
-        services.BULK_ACTIONS["disable"] = (slow_disable, "change", "Disable")
-        result = services.users_bulk_apply(
+        bulk.BULK_ACTIONS["disable"] = (slow_disable, "change", "Disable")
+        result = bulk.users_bulk_apply(
             actor=superuser_actor, usernames=usernames, action="disable", sleep=sleep, clock=clock
         )
     finally:
-        services.BULK_ACTIONS.clear()
-        services.BULK_ACTIONS.update(settings_actions)
+        bulk.BULK_ACTIONS.clear()
+        bulk.BULK_ACTIONS.update(settings_actions)
 
     assert result.succeeded == usernames[:2]
-    assert result.failed == dict.fromkeys(usernames[2:], services.NOT_ATTEMPTED_TIME)
+    assert result.failed == dict.fromkeys(usernames[2:], bulk.NOT_ATTEMPTED_TIME)
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=usernames[2])["Enabled"] is True
 
 
@@ -315,7 +320,7 @@ ESCALATIONS = {
             f"{USERS}admin@example.com/action/{action}/",
             lambda u, a=action: {"confirm": "1", "group": "admins", "password": PASSWORD, "permanent": "on"},
         )
-        for action in [*services.BULK_ACTIONS, "resend_invitation"]
+        for action in [*bulk.BULK_ACTIONS, "resend_invitation"]
     },
     **{
         f"bulk: {action} the admin": (
@@ -330,7 +335,7 @@ ESCALATIONS = {
                 "permanent": "on",
             },
         )
-        for action in services.BULK_ACTIONS
+        for action in bulk.BULK_ACTIONS
     },
     "edit the admin's attributes": (
         "post",
@@ -413,7 +418,7 @@ def test_only_a_superuser_marks_an_email_verified(cognito, provisioned, boto, ac
     """Linking trusts a verified email: staff who could mark one verified could plant their own sign-in."""
     username, email = pool_user_create(boto, provisioned.pool_id)
     with pytest.raises(NotAllowed, match="Only a superuser can mark an email address verified"):
-        services.user_attributes_update(
+        user_services.user_attributes_update(
             actor=actor, username=username, attributes={"email": "planted@example.com"}, mark_email_verified=True
         )
     attributes = {
@@ -423,8 +428,8 @@ def test_only_a_superuser_marks_an_email_verified(cognito, provisioned, boto, ac
     assert attributes["email"] == email
     # Staff may still change it, unverified; a superuser may verify.
     new = unique_email("changed")
-    services.user_attributes_update(actor=actor, username=username, attributes={"email": new})
-    services.user_attributes_update(
+    user_services.user_attributes_update(actor=actor, username=username, attributes={"email": new})
+    user_services.user_attributes_update(
         actor=superuser_actor,
         username=username,
         attributes={"email": unique_email("verified")},
@@ -442,35 +447,37 @@ def test_the_attributes_form_offers_verification_to_superusers_only(client, admi
 def test_local_mail_to_an_address_nobody_has_now_is_hidden(cognito, superuser_actor):
     """A pending admin whose email was corrected: their invitation went to the old address, which no user has."""
     old, new = unique_email("typo-admin"), unique_email("fixed-admin")
-    user = services.user_create(actor=superuser_actor, email=old, groups=["admins"]).user
-    services.user_attributes_update(
+    user = user_services.user_create(actor=superuser_actor, email=old, groups=["admins"]).user
+    user_services.user_attributes_update(
         actor=superuser_actor, username=user.username, attributes={"email": new}, mark_email_verified=True
     )
     staff = staff_user_create("view_cognitouser", "change_cognitouser")
 
-    mail = services.local_messages(actor=staff, to=old)
+    mail = localmail.local_messages(actor=staff, to=old)
 
     assert mail.messages == []
     assert mail.hidden == 1
-    assert services.local_messages(actor=superuser_actor, to=old).messages  # superusers still read it
+    assert localmail.local_messages(actor=superuser_actor, to=old).messages  # superusers still read it
 
 
 def test_resending_an_invitation_never_reaches_someone_else(client, cognito, superuser_actor):
     """An ordinary pending user given a pending admin's address: RESEND by email would reach the admin."""
     admin_email = unique_email("pending-admin")
-    services.user_create(actor=superuser_actor, email=admin_email, groups=["admins"])
-    member = services.user_create(actor=superuser_actor, email=unique_email("pending-member"), groups=["members"])
+    user_services.user_create(actor=superuser_actor, email=admin_email, groups=["admins"])
+    member = user_services.user_create(actor=superuser_actor, email=unique_email("pending-member"), groups=["members"])
     staff = staff_user_create("view_cognitouser", "change_cognitouser")
     try:
-        services.user_attributes_update(actor=staff, username=member.user.username, attributes={"email": admin_email})
-    except services.CognitoError:
+        user_services.user_attributes_update(
+            actor=staff, username=member.user.username, attributes={"email": admin_email}
+        )
+    except CognitoError:
         pytest.skip("this Cognito refuses a second user with the same email")
     client.force_login(staff)
 
     response = client.post(f"{USERS}{member.user.username}/action/resend_invitation/", follow=True)
 
     assert any("another user" in m for m in _messages(response)), _messages(response)
-    assert len(services.local_messages(actor=superuser_actor, to=admin_email).messages) == 1
+    assert len(localmail.local_messages(actor=superuser_actor, to=admin_email).messages) == 1
 
 
 def test_django_groups_are_managed_by_superusers_only(client, cognito):
@@ -489,15 +496,15 @@ def test_django_groups_are_managed_by_superusers_only(client, cognito):
 def test_deleting_an_ordinary_group_with_staff_in_it_is_refused(cognito, provisioned, boto, superuser_actor):
     """Deleting takes every member out: of a staff member, only a superuser may."""
     name = f"helpdesk-{unique_email().split('@')[0]}"
-    services.group_create(actor=superuser_actor, name=name)
-    services.user_group_add(actor=superuser_actor, username="staff@example.com", group=name)
+    group_services.group_create(actor=superuser_actor, name=name)
+    user_services.user_group_add(actor=superuser_actor, username="staff@example.com", group=name)
     staff = staff_user_create("view_cognitogroup", "delete_cognitogroup")
     try:
         with pytest.raises(NotAllowed, match=f"Only a superuser can delete the {name} group while staff@example.com"):
-            services.group_delete(actor=staff, name=name)
+            group_services.group_delete(actor=staff, name=name)
         assert name in _groups(boto, provisioned.pool_id, "staff@example.com")
     finally:
-        services.group_delete(actor=superuser_actor, name=name)
+        group_services.group_delete(actor=superuser_actor, name=name)
 
 
 def test_staff_cannot_create_site_users(client, cognito):

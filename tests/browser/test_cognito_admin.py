@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.services import UserQuery, users_page
+from accounts.pooladmin.selectors import UserQuery, users_page
 from tests.browser.flows import hosted_ui_submit, screenshots
 from tests.factories import pool_user_create, unique_email
 
@@ -103,7 +103,7 @@ def test_demo_staff_with_every_permission_cannot_touch_an_admin(page, live_serve
     screenshots(page, "add-user-seen-by-staff")
 
     from accounts import policy
-    from accounts.services import user_create
+    from accounts.pooladmin.services.users import user_create
 
     user_create(actor=policy.SYSTEM, email=unique_email("invited-admin"), groups=["admins"])
     page.goto("/admin/accounts/cognitouser/local-mail/")

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import services
 from accounts.exceptions import CognitoError, SyncRefused
+from accounts.pooladmin import sync
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Page through the Cognito pool and update linked Django users' email, names, active flag and groups. "
         "Fails, changing nothing, when COGNITO_USER_POOL_ID names no pool, and refuses, changing nothing, "
         "when the pool holds none of the site's linked users or when more than "
-        f"{services.SYNC_MAX_DEACTIVATIONS} users and more than {services.SYNC_MAX_DEACTIVATION_SHARE:.0%} "
+        f"{sync.SYNC_MAX_DEACTIVATIONS} users and more than {sync.SYNC_MAX_DEACTIVATION_SHARE:.0%} "
         "of the active linked users would be made inactive; --force makes those changes anyway."
     )
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         self._drawn = False
         try:
-            result = services.users_sync(force=force, progress=self._progress)
+            result = sync.users_sync(force=force, progress=self._progress)
         except SyncRefused as exc:
             raise CommandError(f"{exc} If they really are gone, run again with --force.") from exc
         except CognitoError as exc:

@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services
 from accounts.exceptions import LinkingUnavailable, LinkRefused, NotAllowed, NotAvailable, NotFound
 from accounts.federation import linking
 from accounts.federation.linking import federated_user_link
 from accounts.models import UserSession
+from accounts.pooladmin.services import users as user_services
 from tests.flows import federated_sign_in, hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -259,12 +259,12 @@ def test_staff_can_neither_change_nor_verify_a_federated_users_email(federated, 
     username = f"Google_{email}"
     for attributes, verify in (({"email": "admin@example.com"}, True), ({"email": "admin@example.com"}, False)):
         with pytest.raises(NotAllowed, match=r"sets their email address|Only a superuser can mark an email"):
-            services.user_attributes_update(
+            user_services.user_attributes_update(
                 actor=linker, username=username, attributes=attributes, mark_email_verified=verify
             )
     assert federated.get_user(username).attributes["email"] == email
     # Other attributes of a federated user can still be changed.
-    services.user_attributes_update(actor=linker, username=username, attributes={"given_name": "Lin"})
+    user_services.user_attributes_update(actor=linker, username=username, attributes={"given_name": "Lin"})
 
 
 def test_linking_to_an_admin_is_refused_to_staff_and_nothing_is_deleted(client, federated, provisioned, person, linker):
@@ -315,10 +315,10 @@ def test_staff_cannot_plant_their_google_sign_in_in_a_members_account(
     linker.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
 
     with pytest.raises(NotAllowed):
-        services.user_attributes_update(
+        user_services.user_attributes_update(
             actor=linker, username=victim.cognito_username, attributes={"email": evil}, mark_email_verified=True
         )
-    services.user_attributes_update(actor=linker, username=victim.cognito_username, attributes={"email": evil})
+    user_services.user_attributes_update(actor=linker, username=victim.cognito_username, attributes={"email": evil})
     staff_client.post(
         f"/admin/accounts/user/{victim.pk}/change/", {"first_name": "", "last_name": "", "email": evil, "_save": "1"}
     )

@@ -1,4 +1,4 @@
-"""The "Cognito users" and "Cognito groups" admin pages: they arrange, accounts.services decides.
+"""The "Cognito users" and "Cognito groups" admin pages: they arrange, the services decide.
 
 The models have no table; each ModelAdmin replaces the ORM-backed views with
 its own (get_urls), keeps Django's permission checks (view/add/change/delete of
@@ -10,6 +10,7 @@ import csv
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Group
@@ -21,10 +22,13 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import forms, policy, services
-from .exceptions import CognitoError, CognitoUnavailable, NotAvailable
-from .federation.views import link_target
-from .models import CognitoGroup, CognitoUser
+from .. import policy
+from ..exceptions import CognitoError, CognitoUnavailable, NotAvailable
+from ..federation.views import link_target
+from ..models import CognitoGroup, CognitoUser
+from . import bulk, forms, localmail, selectors, validation
+from .services import groups as group_services
+from .services import users as user_services
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ NEEDS_FORM = {"group_add", "group_remove", "set_password", "delete"}
 
 def _cell(value):
     """Defuse a spreadsheet formula in a user-controlled value (CSV injection); keep E.164 phone numbers."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not services.E164.match(value):
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not validation.E164.match(value):
         return "'" + value
     return value
 
@@ -124,7 +128,7 @@ class PoolUserAdmin(CognitoModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         self._require(request, "view")
-        query = services.UserQuery.from_params(request.GET)
+        query = selectors.UserQuery.from_params(request.GET)
         # Previous pages' tokens live in the session, keyed by the query, so the
         # URL stays short and "previous" costs one call like "next".
         key = urlencode(query.as_params())
@@ -138,7 +142,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             number = 0
         page, rows = None, []
         try:
-            page = services.users_page(query=query, token=tokens[number])
+            page = selectors.users_page(query=query, token=tokens[number])
         except CognitoUnavailable as exc:
             self._cognito_error(request, exc)
         except CognitoError as exc:
@@ -154,7 +158,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             if page.next_token:
                 tokens.append(page.next_token)
             request.session["cognito_users_pages"] = {"query": key, "tokens": tokens}
-            linked = services.linked_users(usernames=[u.username for u in page.users])
+            linked = selectors.linked_users(usernames=[u.username for u in page.users])
             rows = [(user, linked.get(user.username)) for user in page.users]
         params = query.as_params()
         return self._render(
@@ -167,20 +171,20 @@ class PoolUserAdmin(CognitoModelAdmin):
             previous_url=self._changelist_url(**params, p=number - 1) if number else "",
             next_url=self._changelist_url(**params, p=number + 1) if page and page.next_token else "",
             export_url=reverse("admin:accounts_cognitouser_export") + (f"?{urlencode(params)}" if params else ""),
-            statuses=services.STATUSES,
-            search_fields=["auto", *services.SEARCH_ATTRIBUTES],
+            statuses=selectors.STATUSES,
+            search_fields=["auto", *selectors.SEARCH_ATTRIBUTES],
             # Django's mirror of the groups: choices without a Cognito call.
             group_names=Group.objects.order_by("name").values_list("name", flat=True),
-            actions=[(name, label) for name, (_, _, label) in services.BULK_ACTIONS.items()],
-            is_local=bool(services.settings.COGNITO_ENDPOINT_URL),
+            actions=[(name, label) for name, (_, _, label) in bulk.BULK_ACTIONS.items()],
+            is_local=bool(settings.COGNITO_ENDPOINT_URL),
         )
 
     def export_view(self, request):
         """Stream the current changelist (search and filters) as CSV, one Cognito page at a time."""
         self._require(request, "view")
-        query = services.UserQuery.from_params(request.GET)
+        query = selectors.UserQuery.from_params(request.GET)
         try:
-            services.search_filter(text=query.search, field=query.field)
+            selectors.search_filter(text=query.search, field=query.field)
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -190,7 +194,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         def rows():
             yield writer.writerow([*columns, "status", "enabled", "created"])
             try:
-                for user in services.users_iter(query=query):
+                for user in selectors.users_iter(query=query):
                     values = [_cell(user.username)] + [_cell(user.attributes.get(c, "")) for c in columns[1:]]
                     yield writer.writerow([*values, user.status, user.enabled, user.created or ""])
             except CognitoError as exc:
@@ -207,10 +211,10 @@ class PoolUserAdmin(CognitoModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         self._require(request, "add")
         try:
-            names = [g.group.name for g in services.groups_list(with_members=False)]
+            names = [g.group.name for g in selectors.groups_list(with_members=False)]
             # Staff and admin groups are offered to superusers only (accounts.policy).
             groups = policy.grantable_groups(actor=request.user, names=names)
-            password_policy = services.describe_pool().password_policy
+            password_policy = selectors.describe_pool().password_policy
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -218,7 +222,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                result = services.user_create(
+                result = user_services.user_create(
                     actor=request.user,
                     email=data["email"],
                     phone=data["phone"],
@@ -241,8 +245,8 @@ class PoolUserAdmin(CognitoModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._require(request, "change" if request.method == "POST" else "view")
         try:
-            detail = services.user_detail(username=object_id)
-            schema = services.describe_pool().attributes
+            detail = selectors.user_detail(username=object_id)
+            schema = selectors.describe_pool().attributes
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -255,7 +259,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         )
         if data is not None and form.is_valid():
             try:
-                changed = services.user_attributes_update(
+                changed = user_services.user_attributes_update(
                     actor=request.user,
                     username=object_id,
                     attributes=form.changed_attributes(),
@@ -293,7 +297,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         """Run one action on one user (POST only); delete and forms go through the bulk pages."""
         if action == "resend_invitation":
             return self._resend(request, object_id)
-        if action not in services.BULK_ACTIONS:
+        if action not in bulk.BULK_ACTIONS:
             raise Http404
         return self.bulk_view(request, usernames=[object_id], action=action)
 
@@ -302,7 +306,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         if request.method != "POST":
             return _user_page(object_id)
         try:
-            services.user_invitation_resend(actor=request.user, username=object_id)
+            user_services.user_invitation_resend(actor=request.user, username=object_id)
         except CognitoError as exc:
             self._cognito_error(request, exc)
         else:
@@ -319,10 +323,10 @@ class PoolUserAdmin(CognitoModelAdmin):
             return HttpResponseRedirect(self._changelist_url())
         action = action or request.POST.get("action", "")
         usernames = usernames or request.POST.getlist("username")
-        if action not in services.BULK_ACTIONS:
+        if action not in bulk.BULK_ACTIONS:
             messages.error(request, "Choose an action.")
             return HttpResponseRedirect(self._changelist_url())
-        _, perm, label = services.BULK_ACTIONS[action]
+        _, perm, label = bulk.BULK_ACTIONS[action]
         self._require(request, perm)
         if not usernames:
             messages.warning(request, "Select at least one user.")
@@ -333,7 +337,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         elif action == "set_password":
             if "confirm" in request.POST:
                 try:
-                    policy_read = services.describe_pool().password_policy
+                    policy_read = selectors.describe_pool().password_policy
                 except CognitoError as exc:
                     self._cognito_error(request, exc)
                     return HttpResponseRedirect(self._changelist_url())
@@ -352,7 +356,7 @@ class PoolUserAdmin(CognitoModelAdmin):
         params = dict(form.cleaned_data) if form is not None else {}
         if action == "set_password":
             params["policy"] = policy_read  # read once: DescribeUserPool is capped at 5 a second
-        result = services.users_bulk_apply(actor=request.user, usernames=usernames, action=action, params=params)
+        result = bulk.users_bulk_apply(actor=request.user, usernames=usernames, action=action, params=params)
         if len(usernames) == 1 and action != "delete":
             username = usernames[0]
             if result.succeeded:
@@ -371,13 +375,13 @@ class PoolUserAdmin(CognitoModelAdmin):
         permission, and only superusers see those sent to staff and admins.
         """
         self._require(request, "change")
-        if not services.settings.COGNITO_ENDPOINT_URL:
+        if not settings.COGNITO_ENDPOINT_URL:
             raise Http404("Cognito on AWS sends its emails itself.")
         try:
-            mail = services.local_messages(actor=request.user, to=request.GET.get("to", ""))
+            mail = localmail.local_messages(actor=request.user, to=request.GET.get("to", ""))
         except CognitoError as exc:
             self._cognito_error(request, exc)
-            mail = services.LocalMail(messages=[])
+            mail = localmail.LocalMail(messages=[])
         title = "Emails the local Cognito recorded"
         return self._render(request, "local_mail.html", title=title, mail=mail.messages, hidden=mail.hidden)
 
@@ -398,7 +402,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._require(request, "view")
         try:
-            rows = services.groups_list()
+            rows = selectors.groups_list()
         except CognitoError as exc:
             self._cognito_error(request, exc)
             rows = []
@@ -410,7 +414,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
         form = forms.GroupForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.group_create(actor=request.user, **form.cleaned_data)
+                group_services.group_create(actor=request.user, **form.cleaned_data)
             except CognitoError as exc:
                 self._cognito_error(request, exc)
             else:
@@ -421,7 +425,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._require(request, "change" if request.method == "POST" else "view")
         try:
-            group = services.group_get(name=object_id)
+            group = selectors.group_get(name=object_id)
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
@@ -431,7 +435,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                services.group_update(
+                group_services.group_update(
                     actor=request.user,
                     name=group.name,
                     description=data["description"],
@@ -463,7 +467,7 @@ class PoolGroupAdmin(CognitoModelAdmin):
         self._require(request, "delete")
         if request.method == "POST":
             try:
-                services.group_delete(actor=request.user, name=object_id)
+                group_services.group_delete(actor=request.user, name=object_id)
             except CognitoError as exc:
                 self._cognito_error(request, exc)
             else:

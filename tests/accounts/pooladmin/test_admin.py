@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts import policy, services
+from accounts import policy
+from accounts.pooladmin import bulk, localmail, selectors
 from tests import fakes
 from tests.factories import linked_user_create, pool_user_create, staff_user_create, unique_email
 from tests.flows import free_port, hosted_ui_sign_in
@@ -120,7 +121,7 @@ def test_add_user_refuses_a_weak_password_keeps_input_and_calls_nothing(admin_cl
     assert "The password needs at least 12 characters" in form.errors["temporary_password"][0]
     assert 'value="Keep Me"' in response.content.decode()
     assert "AdminCreateUser" not in cognito_calls
-    assert services.users_page(query=services.UserQuery(search=email)).users == []
+    assert selectors.users_page(query=selectors.UserQuery(search=email)).users == []
 
 
 def test_add_user_that_exists_says_so_and_keeps_input(admin_client, cognito, provisioned, boto):
@@ -174,7 +175,7 @@ def test_actions_on_the_user_page(admin_client, cognito, provisioned, boto):
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is False
     _follow(admin_client, f"{base}enable/")
     _follow(admin_client, f"{base}group_add/", {"group": "staff", "confirm": "1"})
-    assert services.user_detail(username=username).groups == ["staff"]
+    assert selectors.user_detail(username=username).groups == ["staff"]
     _follow(admin_client, f"{base}group_remove/", {"group": "staff", "confirm": "1"})
     _follow(admin_client, f"{base}sign_out/")
     weak = _follow(admin_client, f"{base}set_password/", {"password": "weak", "confirm": "1"})
@@ -205,12 +206,12 @@ def test_actions_refuse_get(admin_client, cognito, provisioned, boto):
 def test_resend_invitation(admin_client, cognito, provisioned):
     email = unique_email("reinvite")
     _follow(admin_client, f"{USERS}add/", {"email": email, "password_choice": "invite"})
-    username = services.users_page(query=services.UserQuery(search=email)).users[0].username
+    username = selectors.users_page(query=selectors.UserQuery(search=email)).users[0].username
     page = admin_client.get(f"{USERS}{username}/change/")
     assert "Resend invitation" in page.content.decode()
     response = _follow(admin_client, f"{USERS}{username}/action/resend_invitation/")
     assert _messages(response) == ["The invitation was sent again with a new temporary password."]
-    assert len(services.local_messages(actor=policy.SYSTEM, to=email).messages) == 2
+    assert len(localmail.local_messages(actor=policy.SYSTEM, to=email).messages) == 2
 
 
 def test_missing_user_is_a_message(admin_client, cognito):
@@ -228,7 +229,7 @@ def test_bulk_delete_confirms_listing_the_users_then_reports(admin_client, cogni
     confirm = admin_client.post(f"{USERS}bulk/", {"action": "delete", "username": usernames})
     assert confirm.status_code == 200
     assert all(u in confirm.content.decode() for u in usernames)
-    assert all(services.user_detail(username=u) for u in usernames)  # nothing deleted yet
+    assert all(selectors.user_detail(username=u) for u in usernames)  # nothing deleted yet
 
     result = admin_client.post(f"{USERS}bulk/", {"action": "delete", "username": usernames, "confirm": "1"})
     assert result.context["result"].succeeded == usernames
@@ -261,7 +262,7 @@ def test_bulk_group_add_asks_for_the_group(admin_client, cognito, provisioned, b
     admin_client.post(
         f"{USERS}bulk/", {"action": "group_add", "username": [username], "group": "members", "confirm": 1}
     )
-    assert services.user_detail(username=username).groups == ["members"]
+    assert selectors.user_detail(username=username).groups == ["members"]
 
 
 # -- groups -------------------------------------------------------------------------
@@ -291,7 +292,7 @@ def test_group_edit_says_it_is_not_available_on_this_stack(admin_client, cognito
     assert _messages(response) == [
         "Editing groups is not available on this Cognito stack (it has no UpdateGroup); nothing was changed."
     ]
-    assert services.group_get(name="members").description == "Signed-in members of the site."
+    assert selectors.group_get(name="members").description == "Signed-in members of the site."
 
 
 def test_local_mail_page_shows_the_invitation(admin_client, cognito):
@@ -314,7 +315,7 @@ EVERY_PAGE = [
     ("get", f"{USERS}admin@example.com/history/"),
     ("post", f"{USERS}bulk/"),
     ("get", f"{USERS}member@example.com/action/disable/"),
-    *[("post", f"{USERS}member@example.com/action/{name}/") for name in [*services.BULK_ACTIONS, "resend_invitation"]],
+    *[("post", f"{USERS}member@example.com/action/{name}/") for name in [*bulk.BULK_ACTIONS, "resend_invitation"]],
     ("get", GROUPS),
     ("get", f"{GROUPS}add/"),
     ("post", f"{GROUPS}add/"),
@@ -414,7 +415,7 @@ def test_names_with_slashes_and_underscores_work_from_the_admin_log_links(admin_
     assert "_5F" in link
     assert admin_client.get(link).context["group"].name == name
     _follow(admin_client, reverse("admin:accounts_cognitogroup_delete", args=[quote(name)]))
-    assert name not in {row.group.name for row in services.groups_list(with_members=False)}
+    assert name not in {row.group.name for row in selectors.groups_list(with_members=False)}
 
 
 def test_demo_staff_sees_the_pages_once_their_group_is_granted_the_permissions(client, cognito, demo):

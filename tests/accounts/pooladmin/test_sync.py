@@ -1,4 +1,4 @@
-"""The sync_cognito_users command against the real local stack."""
+"""accounts.pooladmin.sync and the sync_cognito_users command, against the real local stack."""
 
 import uuid
 from io import StringIO
@@ -8,11 +8,30 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
-from accounts import services
+from accounts.pooladmin import sync
 from tests.factories import linked_user_create, pool_user_create, unique_email
 from tests.flows import free_port
 
 pytestmark = pytest.mark.django_db
+
+
+def test_sync_brings_linked_users_up_to_date(cognito, provisioned, boto):
+    username, email = pool_user_create(boto, provisioned.pool_id, given_name="Fresh", groups=["staff"])
+    stale = linked_user_create(username, "old@example.com", first_name="Stale")
+    boto.admin_disable_user(UserPoolId=provisioned.pool_id, Username=username)
+    gone = linked_user_create("11111111-2222-3333-4444-555555555555", "gone@example.com")
+    progress = []
+
+    result = sync.users_sync(progress=lambda seen, total: progress.append((seen, total)))
+
+    stale.refresh_from_db()
+    gone.refresh_from_db()
+    assert (stale.email, stale.first_name, stale.is_active, stale.is_staff) == (email, "Fresh", False, True)
+    assert list(stale.groups.values_list("name", flat=True)) == ["staff"]
+    assert gone.is_active is False
+    assert (result.linked, result.updated, result.missing) == (1, 1, 1)
+    assert result.seen >= 4
+    assert progress[-1][0] == result.seen
 
 
 def test_sync_reports_counts_with_a_progress_bar(cognito, provisioned, boto, cognito_calls):
@@ -137,14 +156,14 @@ def test_one_users_failure_is_reported_and_the_others_are_synced(cognito, provis
     pairs = [pool_user_create(boto, provisioned.pool_id, family_name="Fresh") for _ in range(3)]
     users = [linked_user_create(username, "stale@example.com") for username, _ in pairs]
     broken = users[1]
-    real_sync_one = services._sync_one
+    real_sync_one = sync._sync_one
 
     def sync_one(django_user, cognito_user, groups):
         if django_user.pk == broken.pk:
             raise DatabaseError("value too long for type character varying(254)")
         return real_sync_one(django_user, cognito_user, groups)
 
-    monkeypatch.setattr(services, "_sync_one", sync_one)
+    monkeypatch.setattr(sync, "_sync_one", sync_one)
     out, err = StringIO(), StringIO()
 
     with pytest.raises(CommandError, match="1 linked user could not be synced"):
@@ -164,14 +183,14 @@ def test_a_failed_deactivation_leaves_that_user_as_they_were(empty_pool, monkeyp
     """
     users = _gone_users(3)
     broken = users[0]
-    real_sessions_end = services.user_sessions_end
+    real_sessions_end = sync.user_sessions_end
 
     def sessions_end(*, user, **kwargs):
         if user.pk == broken.pk:
             raise DatabaseError("database is locked")
         return real_sessions_end(user=user, **kwargs)
 
-    monkeypatch.setattr(services, "user_sessions_end", sessions_end)
+    monkeypatch.setattr(sync, "user_sessions_end", sessions_end)
     out, err = StringIO(), StringIO()
 
     with pytest.raises(CommandError, match="1 linked user could not be synced"):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from . import services
+from . import validation
 
 INVITE, SET_NOW = "invite", "set"
 
@@ -13,7 +13,7 @@ class PasswordPolicyMixin:
     def check_password(self, name):
         password = self.cleaned_data.get(name, "")
         if password and self.policy is not None:
-            problems = services.password_problems(password=password, policy=self.policy)
+            problems = validation.password_problems(password=password, policy=self.policy)
             if problems:
                 raise forms.ValidationError("The password needs " + ", ".join(problems) + ".")
         return password
@@ -22,7 +22,7 @@ class PasswordPolicyMixin:
 class UserCreateForm(PasswordPolicyMixin, forms.Form):
     email = forms.EmailField()
     phone = forms.RegexField(
-        regex=services.E164,
+        regex=validation.E164,
         required=False,
         label="Phone (optional)",
         help_text="E.164: +, country code and number, e.g. +14155550123.",
@@ -77,7 +77,7 @@ class SetPasswordForm(PasswordPolicyMixin, forms.Form):
 
 def _group_name(value):
     name = value.strip()
-    if not services.GROUP_NAME.match(name):
+    if not validation.GROUP_NAME.match(name):
         raise forms.ValidationError("A group name has 1 to 128 characters and no spaces.")
     return name
 
@@ -105,7 +105,7 @@ class AttributesForm(forms.Form):
             # Only superusers vouch for an address (accounts.policy): linking trusts it.
             del self.fields["mark_email_verified"]
         for attribute in schema:
-            if attribute.mutable and attribute.name not in services.READ_ONLY_ATTRIBUTES:
+            if attribute.mutable and attribute.name not in validation.READ_ONLY_ATTRIBUTES:
                 self.fields[attribute.name] = forms.CharField(
                     required=False, max_length=2048, initial=self.current.get(attribute.name, "")
                 )
@@ -123,7 +123,7 @@ class AttributesForm(forms.Form):
 
     def clean_phone_number(self):
         phone = self.cleaned_data.get("phone_number", "")
-        if phone and not services.E164.match(phone):
+        if phone and not validation.E164.match(phone):
             raise forms.ValidationError("Write the phone number as +, country code and number, e.g. +14155550123.")
         return phone
 
