@@ -32,9 +32,6 @@ from .services import users as user_services
 
 logger = logging.getLogger(__name__)
 
-# Actions that need more input than a selection (a group, a password, a confirmation).
-NEEDS_FORM = {"group_add", "group_remove", "set_password", "delete"}
-
 
 def _cell(value):
     """Defuse a spreadsheet formula in a user-controlled value (CSV injection); keep E.164 phone numbers."""
@@ -175,7 +172,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             search_fields=["auto", *selectors.SEARCH_ATTRIBUTES],
             # Django's mirror of the groups: choices without a Cognito call.
             group_names=Group.objects.order_by("name").values_list("name", flat=True),
-            actions=[(name, label) for name, (_, _, label) in bulk.BULK_ACTIONS.items()],
+            actions=[(name, entry.label) for name, entry in bulk.BULK_ACTIONS.items()],
             is_local=bool(settings.COGNITO_ENDPOINT_URL),
         )
 
@@ -323,27 +320,28 @@ class PoolUserAdmin(CognitoModelAdmin):
             return HttpResponseRedirect(self._changelist_url())
         action = action or request.POST.get("action", "")
         usernames = usernames or request.POST.getlist("username")
-        if action not in bulk.BULK_ACTIONS:
+        entry = bulk.BULK_ACTIONS.get(action)
+        if entry is None:
             messages.error(request, "Choose an action.")
             return HttpResponseRedirect(self._changelist_url())
-        _, perm, label = bulk.BULK_ACTIONS[action]
-        self._require(request, perm)
+        label = entry.label
+        self._require(request, entry.permission)
         if not usernames:
             messages.warning(request, "Select at least one user.")
             return HttpResponseRedirect(self._changelist_url())
+        confirming = "confirm" in request.POST
         form, policy_read = None, None
-        if action in {"group_add", "group_remove"}:
-            form = forms.GroupChoiceForm(request.POST if "confirm" in request.POST else None)
-        elif action == "set_password":
-            if "confirm" in request.POST:
-                try:
-                    policy_read = selectors.describe_pool().password_policy
-                except CognitoError as exc:
-                    self._cognito_error(request, exc)
-                    return HttpResponseRedirect(self._changelist_url())
-            form = forms.SetPasswordForm(request.POST if "confirm" in request.POST else None, policy=policy_read)
-        confirmed = "confirm" in request.POST and (form is None or form.is_valid())
-        if action in NEEDS_FORM and not confirmed:
+        if entry.password_policy and confirming:
+            try:
+                policy_read = selectors.describe_pool().password_policy
+            except CognitoError as exc:
+                self._cognito_error(request, exc)
+                return HttpResponseRedirect(self._changelist_url())
+        if entry.form is not None:
+            form_kwargs = {"policy": policy_read} if entry.password_policy else {}
+            form = entry.form(request.POST if confirming else None, **form_kwargs)
+        confirmed = confirming and (form is None or form.is_valid())
+        if entry.asks and not confirmed:
             return self._render(
                 request,
                 "confirm.html",
@@ -354,10 +352,10 @@ class PoolUserAdmin(CognitoModelAdmin):
                 form=form,
             )
         params = dict(form.cleaned_data) if form is not None else {}
-        if action == "set_password":
+        if entry.password_policy:
             params["policy"] = policy_read  # read once: DescribeUserPool is capped at 5 a second
         result = bulk.users_bulk_apply(actor=request.user, usernames=usernames, action=action, params=params)
-        if len(usernames) == 1 and action != "delete":
+        if len(usernames) == 1 and entry.keeps_user:
             username = usernames[0]
             if result.succeeded:
                 messages.success(request, f"{label}: done.")

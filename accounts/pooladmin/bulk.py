@@ -1,4 +1,10 @@
-"""Actions on a selection of Cognito users: paced under the UserUpdate quota, retried when throttled."""
+"""Actions on a selection of Cognito users: one table of them, and the run, paced under Cognito's quota.
+
+``BULK_ACTIONS`` is the one place that says, for each action, which service it
+calls, which permission of the Cognito user model it takes, what the admin
+calls it, and what it asks before it runs. The changelist's bulk menu and the
+user page's action URLs (``<user>/action/<name>/``) both go through it.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django import forms as django_forms
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from .. import policy
 from ..exceptions import CognitoError, CognitoUnavailable, NotAllowed, TooManyRequests
+from . import forms
 from .selectors import describe_pool
 from .services.users import (
     user_delete,
@@ -23,15 +31,60 @@ from .services.users import (
     user_sign_out_everywhere,
 )
 
-BULK_ACTIONS = {
-    "disable": (user_disable, "change", "Disable"),
-    "enable": (user_enable, "change", "Enable"),
-    "reset_password": (user_password_reset, "change", "Reset password"),
-    "set_password": (user_password_set, "change", "Set password"),
-    "sign_out": (user_sign_out_everywhere, "change", "Sign out everywhere"),
-    "group_add": (user_group_add, "change", "Add to group"),
-    "group_remove": (user_group_remove, "change", "Remove from group"),
-    "delete": (user_delete, "delete", "Delete"),
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One action on a selection of users, as the admin offers it and the run applies it."""
+
+    #: The service, called once per user as ``service(actor=..., username=..., **the form's data)``.
+    service: Callable[..., object]
+    #: The Cognito user model's permission the admin requires ("change" or "delete"), besides "view".
+    permission: str
+    label: str
+    #: The form asking for the action's input (a group, a password) on a confirmation page first; None for none.
+    form: type[django_forms.Form] | None = None
+    #: Whether a confirmation page comes first even with nothing to type (delete).
+    confirm: bool = False
+    #: Whether the input is checked against the pool's password policy, read once for the whole run.
+    password_policy: bool = False
+    #: Whether it grants or takes away the group in its input: refused for the whole selection before any call.
+    changes_group: bool = False
+    #: Whether the user's page is still there to go back to afterwards (not after a delete).
+    keeps_user: bool = True
+
+    @property
+    def asks(self) -> bool:
+        """Return whether the admin shows a confirmation page before running the action."""
+        return self.confirm or self.form is not None
+
+
+BULK_ACTIONS: dict[str, BulkAction] = {
+    "disable": BulkAction(service=user_disable, permission="change", label="Disable"),
+    "enable": BulkAction(service=user_enable, permission="change", label="Enable"),
+    "reset_password": BulkAction(service=user_password_reset, permission="change", label="Reset password"),
+    "set_password": BulkAction(
+        service=user_password_set,
+        permission="change",
+        label="Set password",
+        form=forms.SetPasswordForm,
+        password_policy=True,
+    ),
+    "sign_out": BulkAction(service=user_sign_out_everywhere, permission="change", label="Sign out everywhere"),
+    "group_add": BulkAction(
+        service=user_group_add,
+        permission="change",
+        label="Add to group",
+        form=forms.GroupChoiceForm,
+        changes_group=True,
+    ),
+    "group_remove": BulkAction(
+        service=user_group_remove,
+        permission="change",
+        label="Remove from group",
+        form=forms.GroupChoiceForm,
+        changes_group=True,
+    ),
+    "delete": BulkAction(service=user_delete, permission="delete", label="Delete", confirm=True, keeps_user=False),
 }
 
 
@@ -70,12 +123,12 @@ def users_bulk_apply(
     reach are reported as not attempted. A ``set_password`` run reads the
     pool's password policy once, unless the caller passes the one it read.
     """
-    service = BULK_ACTIONS[action][0]
+    entry = BULK_ACTIONS[action]
     params = dict(params or {})
-    if action == "set_password" and params.get("policy") is None:
+    if entry.password_policy and params.get("policy") is None:
         params["policy"] = describe_pool().password_policy
     result = BulkResult()
-    if action in {"group_add", "group_remove"}:
+    if entry.changes_group:
         # Refused for the whole selection before any call, not once per user.
         try:
             policy.check(actor=actor, change="change who is in", groups=[params.get("group", "")])
@@ -94,7 +147,7 @@ def users_bulk_apply(
                 sleep(wait)
             last = clock()
             try:
-                service(actor=actor, username=username, **params)
+                entry.service(actor=actor, username=username, **params)
             except TooManyRequests as exc:
                 backoff = 0.5 * 2**attempt
                 if attempt == settings.COGNITO_BULK_RETRIES or clock() + backoff >= deadline:

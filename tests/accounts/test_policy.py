@@ -5,6 +5,7 @@ failed there (the findings of the "Staff permissions that cannot be escalated"
 issue); they name the finding they cover.
 """
 
+import dataclasses
 import re
 
 import pytest
@@ -264,7 +265,7 @@ def test_a_bulk_run_stops_at_its_time_budget_and_says_what_it_did_not_try(
 
     settings_actions = dict(bulk.BULK_ACTIONS)
     try:
-        bulk.BULK_ACTIONS["disable"] = (slow_disable, "change", "Disable")
+        bulk.BULK_ACTIONS["disable"] = dataclasses.replace(bulk.BULK_ACTIONS["disable"], service=slow_disable)
         result = bulk.users_bulk_apply(
             actor=superuser_actor, usernames=usernames, action="disable", sleep=sleep, clock=clock
         )

@@ -85,3 +85,19 @@ def test_bulk_set_password_reads_the_policy_once(cognito, provisioned, boto, sup
     )
     assert result.succeeded == usernames
     assert cognito_calls.count("DescribeUserPool") == 1
+
+
+@pytest.mark.parametrize("name", list(bulk.BULK_ACTIONS))
+def test_the_table_decides_what_the_admin_asks_before_an_action(admin_client, cognito, cognito_calls, name):
+    """Without "confirm", an action that asks shows its own form (or none, for delete) and calls nothing."""
+    entry = bulk.BULK_ACTIONS[name]
+    response = admin_client.post("/admin/accounts/cognitouser/bulk/", {"action": name, "username": ["nobody"]})
+    if entry.asks:
+        assert response.status_code == 200
+        assert response.context["label"] == entry.label
+        form = response.context["form"]
+        assert type(form) is entry.form if entry.form else form is None
+        assert cognito_calls == []
+    else:
+        assert response.status_code == 302  # ran at once, for its one user, and went back to the user's page
+        assert cognito_calls == ["AdminGetUser"]  # the policy's read found nobody: nothing was written
