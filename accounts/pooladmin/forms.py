@@ -1,4 +1,8 @@
-"""Forms of the Cognito user and group admin: they check input before any call to Cognito."""
+"""Forms of the Cognito user and group admin: they check input before any call to Cognito.
+
+Their rules are accounts.pooladmin.validation's, the ones the services apply
+again, so a refusal reads the same on a form as from a service.
+"""
 
 from django import forms
 
@@ -7,26 +11,40 @@ from . import validation
 INVITE, SET_NOW = "invite", "set"
 
 
+class EmailAddressField(forms.EmailField):
+    """An email field that refuses in validation's words."""
+
+    default_validators = [validation.validate_email_address]
+
+
+def _password_field(**kwargs):
+    # No max_length: the 256-character limit is part of the password rule and worded with it.
+    widget = forms.PasswordInput(render_value=False, attrs={"maxlength": validation.PASSWORD_MAX})
+    return forms.CharField(strip=False, widget=widget, **kwargs)
+
+
+def _group_name_field(**kwargs):
+    widget = forms.TextInput(attrs={"maxlength": validation.GROUP_NAME_MAX})
+    return forms.CharField(widget=widget, validators=[validation.validate_group_name], **kwargs)
+
+
 class PasswordPolicyMixin:
     """Check a password field against the pool's policy (given as ``policy``) before any call."""
 
     def check_password(self, name):
         password = self.cleaned_data.get(name, "")
-        if password and self.policy is not None:
-            problems = validation.password_problems(password=password, policy=self.policy)
-            if problems:
-                raise forms.ValidationError("The password needs " + ", ".join(problems) + ".")
+        if password:
+            validation.validate_password(password, policy=self.policy)
         return password
 
 
 class UserCreateForm(PasswordPolicyMixin, forms.Form):
-    email = forms.EmailField()
-    phone = forms.RegexField(
-        regex=validation.E164,
+    email = EmailAddressField()
+    phone = forms.CharField(
         required=False,
         label="Phone (optional)",
-        help_text="E.164: +, country code and number, e.g. +14155550123.",
-        error_messages={"invalid": "Write the phone number as +, country code and number, e.g. +14155550123."},
+        help_text=f"E.164: {validation.PHONE_FORMAT}.",
+        validators=[validation.validate_phone_number],
     )
     given_name = forms.CharField(required=False, max_length=150)
     family_name = forms.CharField(required=False, max_length=150)
@@ -40,9 +58,7 @@ class UserCreateForm(PasswordPolicyMixin, forms.Form):
         initial=INVITE,
         widget=forms.RadioSelect,
     )
-    temporary_password = forms.CharField(
-        required=False, strip=False, widget=forms.PasswordInput(render_value=False), max_length=256
-    )
+    temporary_password = _password_field(required=False)
 
     def __init__(self, *args, groups=(), policy=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +78,7 @@ class UserCreateForm(PasswordPolicyMixin, forms.Form):
 
 
 class SetPasswordForm(PasswordPolicyMixin, forms.Form):
-    password = forms.CharField(strip=False, widget=forms.PasswordInput, max_length=256)
+    password = _password_field()
     permanent = forms.BooleanField(
         required=False, help_text="Unticked: the user must choose a new password at their next sign-in."
     )
@@ -75,22 +91,12 @@ class SetPasswordForm(PasswordPolicyMixin, forms.Form):
         return self.check_password("password")
 
 
-def _group_name(value):
-    name = value.strip()
-    if not validation.GROUP_NAME.match(name):
-        raise forms.ValidationError("A group name has 1 to 128 characters and no spaces.")
-    return name
-
-
 class GroupChoiceForm(forms.Form):
-    group = forms.CharField(max_length=128)
-
-    def clean_group(self):
-        return _group_name(self.cleaned_data["group"])
+    group = _group_name_field()
 
 
 class AttributesForm(forms.Form):
-    """One field per mutable attribute of the pool's schema, plus the email-verified choice."""
+    """One field per attribute of the pool's schema the admin may write, plus the email-verified choice."""
 
     mark_email_verified = forms.BooleanField(
         required=False,
@@ -104,11 +110,8 @@ class AttributesForm(forms.Form):
         if not may_verify:
             # Only superusers vouch for an address (accounts.policy): linking trusts it.
             del self.fields["mark_email_verified"]
-        for attribute in schema:
-            if attribute.mutable and attribute.name not in validation.READ_ONLY_ATTRIBUTES:
-                self.fields[attribute.name] = forms.CharField(
-                    required=False, max_length=2048, initial=self.current.get(attribute.name, "")
-                )
+        for name in validation.changeable_attributes(schema):
+            self.fields[name] = forms.CharField(required=False, max_length=2048, initial=self.current.get(name, ""))
         self.order_fields([f for f in self.fields if f != "mark_email_verified"] + ["mark_email_verified"])
 
     @property
@@ -118,13 +121,13 @@ class AttributesForm(forms.Form):
     def clean_email(self):
         email = self.cleaned_data.get("email", "")
         if email:
-            forms.EmailField().clean(email)
+            validation.validate_email_address(email)
         return email
 
     def clean_phone_number(self):
         phone = self.cleaned_data.get("phone_number", "")
-        if phone and not validation.E164.match(phone):
-            raise forms.ValidationError("Write the phone number as +, country code and number, e.g. +14155550123.")
+        if phone:
+            validation.validate_phone_number(phone)
         return phone
 
     def changed_attributes(self):
@@ -137,9 +140,15 @@ class AttributesForm(forms.Form):
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(max_length=128)
-    description = forms.CharField(required=False, max_length=2048, widget=forms.Textarea(attrs={"rows": 3}))
-    precedence = forms.IntegerField(required=False, min_value=0, help_text="Lower wins; empty means lowest.")
-
-    def clean_name(self):
-        return _group_name(self.cleaned_data["name"])
+    name = _group_name_field()
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": validation.DESCRIPTION_MAX}),
+        validators=[validation.validate_group_description],
+    )
+    precedence = forms.IntegerField(
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0}),
+        validators=[validation.validate_precedence],
+        help_text="Lower wins; empty means lowest.",
+    )

@@ -1,73 +1,112 @@
-"""The rules input must meet before Cognito is asked to take it."""
+"""The rules input must meet before Cognito is asked to take it: one set, for the forms and the services.
+
+Each rule is a Django validator raising ValidationError in the words staff
+read, so a form field takes it as it is (``validators=[...]``), and a service
+runs the very same one through :func:`refuse_invalid`, which raises
+InputRefused in the same words. Whichever door the input came through, a rule
+is checked once, in one place, and worded one way.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.views.decorators.debug import sensitive_variables
 
-from ..cognito.types import PasswordPolicy
+from ..cognito.types import PasswordPolicy, PoolAttribute
 from ..exceptions import InputRefused
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+#: How a phone number is written, for a form's help text and a refusal alike.
+PHONE_FORMAT = "+, country code and number, e.g. +14155550123"
+GROUP_NAME_MAX = 128
 # Cognito's group-name pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no spaces or control characters.
-GROUP_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,128}$")
+GROUP_NAME = re.compile(rf"^[^\s\x00-\x1f\x7f]{{1,{GROUP_NAME_MAX}}}$")
+DESCRIPTION_MAX = 2048
+#: Cognito's own limit, whatever the pool's policy.
+PASSWORD_MAX = 256
 # The symbols Cognito's password policy counts as "special characters".
 PASSWORD_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 # Attributes the admin never writes: Cognito owns them (sub) or the verify choice sets them.
 READ_ONLY_ATTRIBUTES = {"sub", "email_verified", "phone_number_verified", "updated_at", "identities"}
 
 
+def validate_email_address(value: str) -> None:
+    """Reject what is not an email address."""
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValidationError(f"{value!r} is not a valid email address.", code="email") from exc
+
+
+def validate_phone_number(value: str) -> None:
+    """Reject a phone number not written in E.164, the only form Cognito stores."""
+    if not E164.match(value):
+        raise ValidationError(f"Write the phone number as {PHONE_FORMAT}.", code="phone_number")
+
+
+def validate_group_name(value: str) -> None:
+    """Reject a name Cognito would refuse for a group."""
+    if not GROUP_NAME.match(value or ""):
+        message = f"{value!r} is not a group name Cognito accepts (1-{GROUP_NAME_MAX} characters, no spaces)."
+        raise ValidationError(message, code="group_name")
+
+
+def validate_group_description(value: str) -> None:
+    """Reject a group description longer than Cognito keeps."""
+    if len(value or "") > DESCRIPTION_MAX:
+        raise ValidationError(f"A description has at most {DESCRIPTION_MAX} characters.", code="description")
+
+
+def validate_precedence(value: int | None) -> None:
+    """Reject a negative group precedence (None, for none, is fine)."""
+    if value is not None and value < 0:
+        raise ValidationError("Precedence is a whole number, 0 or more (lower wins).", code="precedence")
+
+
 @sensitive_variables("password")
-def password_problems(*, password: str, policy: PasswordPolicy) -> list[str]:
-    """Return what is wrong with ``password`` under the pool's ``policy``, in plain words; [] if nothing."""
+def password_problems(*, password: str, policy: PasswordPolicy | None) -> list[str]:
+    """Return what is wrong with ``password`` under the pool's ``policy``, in plain words; [] if nothing.
+
+    Without a ``policy`` only Cognito's own limit, PASSWORD_MAX characters, is checked.
+    """
     problems = []
-    if len(password) < policy.minimum_length:
-        problems.append(f"at least {policy.minimum_length} characters")
-    if policy.require_uppercase and not any(c.isupper() for c in password):
-        problems.append("an upper-case letter")
-    if policy.require_lowercase and not any(c.islower() for c in password):
-        problems.append("a lower-case letter")
-    if policy.require_numbers and not any(c.isdigit() for c in password):
-        problems.append("a number")
-    if policy.require_symbols and not any(c in PASSWORD_SYMBOLS for c in password):
-        problems.append("a symbol such as ! or #")
-    if len(password) > 256:
-        problems.append("at most 256 characters")
+    if policy is not None:
+        if len(password) < policy.minimum_length:
+            problems.append(f"at least {policy.minimum_length} characters")
+        if policy.require_uppercase and not any(c.isupper() for c in password):
+            problems.append("an upper-case letter")
+        if policy.require_lowercase and not any(c.islower() for c in password):
+            problems.append("a lower-case letter")
+        if policy.require_numbers and not any(c.isdigit() for c in password):
+            problems.append("a number")
+        if policy.require_symbols and not any(c in PASSWORD_SYMBOLS for c in password):
+            problems.append("a symbol such as ! or #")
+    if len(password) > PASSWORD_MAX:
+        problems.append(f"at most {PASSWORD_MAX} characters")
     return problems
 
 
-@sensitive_variables("password")
-def check_password(password: str, policy: PasswordPolicy) -> None:
-    problems = password_problems(password=password, policy=policy)
+@sensitive_variables("value")
+def validate_password(value: str, *, policy: PasswordPolicy | None) -> None:
+    """Reject a password the pool's ``policy`` would refuse, saying everything it lacks at once."""
+    problems = password_problems(password=value, policy=policy)
     if problems:
-        raise InputRefused("The password needs " + ", ".join(problems) + ".")
+        raise ValidationError("The password needs " + ", ".join(problems) + ".", code="password")
 
 
-def check_user_fields(*, email: str | None = None, phone: str | None = None, groups: Iterable[str] = ()) -> None:
-    if email is not None:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise InputRefused(f"{email!r} is not a valid email address.") from exc
-    if phone and not E164.match(phone):
-        raise InputRefused("Phone numbers are written +, country code, number, e.g. +14155550123.")
-    for name in groups:
-        check_group_name(name)
+def changeable_attributes(schema: Iterable[PoolAttribute]) -> list[str]:
+    """Return the names of the attributes of the pool's ``schema`` the admin may write."""
+    return [a.name for a in schema if a.mutable and a.name not in READ_ONLY_ATTRIBUTES]
 
 
-def check_group_name(name: str) -> None:
-    if not GROUP_NAME.match(name or ""):
-        message = f"{name!r} is not a group name Cognito accepts (1-128 characters, no spaces)."
-        raise InputRefused(message)
-
-
-def check_group(name: str, description: str, precedence: int | None) -> None:
-    check_group_name(name)
-    if len(description or "") > 2048:
-        raise InputRefused("A description has at most 2048 characters.")
-    if precedence is not None and precedence < 0:
-        raise InputRefused("Precedence is a whole number, 0 or more (lower wins).")
+@sensitive_variables("value")
+def refuse_invalid(validator: Callable[..., None], value: object, **kwargs: object) -> None:
+    """Run ``validator`` for a service: raise InputRefused, in the validator's words, if it rejects ``value``."""
+    try:
+        validator(value, **kwargs)
+    except ValidationError as exc:
+        raise InputRefused(" ".join(exc.messages)) from exc

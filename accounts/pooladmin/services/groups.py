@@ -15,9 +15,15 @@ def _log(actor, name, flag, message):
     audit.admin_log(actor=actor, model=CognitoGroup, object_id=name, label=name, flag=flag, message=message)
 
 
+def _check_group(name, description, precedence):
+    validation.refuse_invalid(validation.validate_group_name, name)
+    validation.refuse_invalid(validation.validate_group_description, description)
+    validation.refuse_invalid(validation.validate_precedence, precedence)
+
+
 def group_create(*, actor: policy.Actor, name: str, description: str = "", precedence: int | None = None) -> None:
     """Create the group in Cognito (CreateGroup), then log it; a staff or admin group only by a superuser."""
-    validation.check_group(name, description, precedence)
+    _check_group(name, description, precedence)
     policy.check(actor=actor, change="create", groups=[name])
     CognitoClient().create_group(name, description=description, precedence=precedence)
     _log(actor, name, ADDITION, "Created.")
@@ -30,7 +36,7 @@ def group_update(*, actor: policy.Actor, name: str, description: str = "", prece
     A staff or admin group is changed by a superuser only (precedence decides
     which group's role a member gets).
     """
-    validation.check_group(name, description, precedence)
+    _check_group(name, description, precedence)
     policy.check(actor=actor, change="change", groups=[name])
     CognitoClient().update_group(name, description=description, precedence=precedence)
     message = f"Changed description and precedence ({precedence if precedence is not None else 'none'})."
@@ -45,7 +51,7 @@ def group_delete(*, actor: policy.Actor, name: str) -> None:
     it: only a superuser may do either. For anyone else the members are read
     first (see ``_members_check``).
     """
-    validation.check_group_name(name)
+    validation.refuse_invalid(validation.validate_group_name, name)
     policy.check(actor=actor, change="delete", groups=[name])
     _members_check(actor=actor, name=name)
     CognitoClient().delete_group(name)

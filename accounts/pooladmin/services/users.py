@@ -36,7 +36,17 @@ def _log(actor, target, message, flag=CHANGE):
 
 @sensitive_variables("password")
 def _check_password(password, policy=None):
-    validation.check_password(password, policy or describe_pool().password_policy)
+    policy = policy or describe_pool().password_policy
+    validation.refuse_invalid(validation.validate_password, password, policy=policy)
+
+
+def _check_user_fields(*, email=None, phone=None, groups=()):
+    if email is not None:
+        validation.refuse_invalid(validation.validate_email_address, email)
+    if phone:
+        validation.refuse_invalid(validation.validate_phone_number, phone)
+    for name in groups:
+        validation.refuse_invalid(validation.validate_group_name, name)
 
 
 def _site_user_update(target: policy.Target, *, active: bool | None, end_sessions: bool = True) -> User | None:
@@ -85,7 +95,7 @@ def user_create(
     AdminAddUserToGroup per group. A group that fails leaves the user created
     without it; ``groups_failed`` says which and why, so the page can say so.
     """
-    validation.check_user_fields(email=email, phone=phone, groups=groups)
+    _check_user_fields(email=email, phone=phone, groups=groups)
     policy.check(actor=actor, change="put people in", groups=groups)
     if temporary_password:
         _check_password(temporary_password)
@@ -136,12 +146,11 @@ def user_attributes_update(
             f"{target.label} signs in through a social or company provider, which sets their email address; "
             "it cannot be changed or marked verified here."
         )
-    schema = {a.name: a for a in describe_pool().attributes}
+    changeable = validation.changeable_attributes(describe_pool().attributes)
     for name in attributes:
-        spec = schema.get(name)
-        if spec is None or name in validation.READ_ONLY_ATTRIBUTES or not spec.mutable:
+        if name not in changeable:
             raise InputRefused(f"{name!r} is not an attribute this pool lets you change.")
-    validation.check_user_fields(email=attributes.get("email"), phone=attributes.get("phone_number"))
+    _check_user_fields(email=attributes.get("email"), phone=attributes.get("phone_number"))
     payload = dict(attributes)
     if "email" in payload:
         payload["email_verified"] = "true" if mark_email_verified else "false"
@@ -217,7 +226,7 @@ def _password_set(*, target, actor, password, permanent):
 @policy.user_write("change who is in", groups_from=lambda kwargs: [kwargs["group"]])
 def user_group_add(*, target: policy.Target, actor: policy.Actor, group: str) -> None:
     """Add the user to ``group`` in Cognito, then log it; the site follows at their next sign-in or sync."""
-    validation.check_group_name(group)
+    validation.refuse_invalid(validation.validate_group_name, group)
     CognitoClient().add_user_to_group(target.username, group)
     _log(actor, target, f"Added to group {group}.")
 
@@ -225,7 +234,7 @@ def user_group_add(*, target: policy.Target, actor: policy.Actor, group: str) ->
 @policy.user_write("change who is in", groups_from=lambda kwargs: [kwargs["group"]])
 def user_group_remove(*, target: policy.Target, actor: policy.Actor, group: str) -> None:
     """Remove the user from ``group`` in Cognito, then log it; the site follows at their next sign-in or sync."""
-    validation.check_group_name(group)
+    validation.refuse_invalid(validation.validate_group_name, group)
     CognitoClient().remove_user_from_group(target.username, group)
     _log(actor, target, f"Removed from group {group}.")
 
