@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-ide
 import logging
 from dataclasses import dataclass
 
-from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -19,6 +19,7 @@ from .. import policy
 from ..cognito.client import CognitoClient
 from ..exceptions import CognitoError, LinkingUnavailable, LinkRefused, NotAvailable, NotFound
 from ..models import UserSession
+from ..pooladmin import audit
 from ..sessions.records import user_sessions_end
 from . import providers
 
@@ -59,11 +60,7 @@ def _require_same_verified_email(federated, native):
 
 
 def _log(actor, *, user, flag, message):
-    if actor is None or actor is policy.SYSTEM:
-        return  # the command's output says what happened; the admin log names staff members
-    LogEntry.objects.log_actions(
-        user_id=actor.pk, queryset=[user], action_flag=flag, change_message=message, single_object=True
-    )
+    audit.admin_log(actor=actor, model=get_user_model(), object_id=str(user.pk), label=user, flag=flag, message=message)
 
 
 def _linked_identity(native_target, federated, native):
