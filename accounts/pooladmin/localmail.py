@@ -39,7 +39,7 @@ def _mail_readers_check(cognito):
     privileged = privileged_members(cognito)
     answers = {}
 
-    def may_read(address):
+    def may_read(address: str) -> bool:
         address = address.strip().lower()
         if address not in answers:
             holders = cognito.list_users_page(filter_expression=f"email = {filter_value(address)}").users

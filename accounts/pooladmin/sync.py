@@ -58,7 +58,7 @@ class _SyncPlan:
     active: int = 0
 
     @property
-    def deactivations(self):
+    def deactivations(self) -> int:
         """Return how many active users the sync would make inactive: gone from the pool, or disabled there."""
         disabled = sum(1 for django_user, user, _ in self.found if django_user.is_active and not user.enabled)
         return len(self.missing) + disabled
