@@ -16,7 +16,11 @@ from typing import ClassVar
 
 
 class CognitoError(Exception):
-    """Cognito refused a request or could not be asked."""
+    """Cognito refused a request or could not be asked; also the base of the site's own refusals.
+
+    InputRefused, NotAllowed and LinkRefused subclass it although Cognito never
+    saw the request, so that every place that shows a refusal catches one class.
+    """
 
     #: The Cognito error codes this class stands for; a code belongs to one class only.
     codes: ClassVar[tuple[str, ...]] = ()
