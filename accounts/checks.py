@@ -65,7 +65,8 @@ def check_cognito_settings(app_configs, **kwargs):
     if settings.SESSION_ENGINE == COOKIE_SESSIONS:
         errors.append(
             Error(
-                "Cookie-based sessions would send Cognito tokens to the browser.",
+                "Cookie-based sessions cannot be ended from the server: disabling a user, signing them out "
+                "everywhere or a refused renewal must delete their sessions, and a signed cookie outlives that.",
                 hint="Use a server-side session engine (database or cache).",
                 id="accounts.E007",
             )

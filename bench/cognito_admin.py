@@ -24,8 +24,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment  # noqa: E402
 
-from accounts import services  # noqa: E402
 from accounts.cognito.client import CognitoClient  # noqa: E402
+from accounts.pooladmin.selectors import UserQuery, users_iter  # noqa: E402
+from accounts.pooladmin.sync import users_sync  # noqa: E402
 from accounts.provisioning.pool import load_spec, pool_provision  # noqa: E402
 from devstack.stack import LocalStack  # noqa: E402
 
@@ -52,7 +53,7 @@ def seed(cognito, n):
         cognito.create_user(
             email, attributes={"email": email, "given_name": f"Bench{i % 97}"}, suppress_invitation=True
         )
-    users = services.users_iter(query=services.UserQuery())
+    users = users_iter(query=UserQuery())
     return [user.username for i, user in enumerate(users) if i % 10 == 0]
 
 
@@ -94,7 +95,7 @@ def main(n):
 
         calls.clear()
         start = time.perf_counter()
-        sync = services.users_sync()
+        sync = users_sync()
         print(
             f"sync_cognito_users: {time.perf_counter() - start:.1f} s, {len(calls)} Cognito calls, "
             f"{sync.seen} users read, {sync.linked} linked"

@@ -70,7 +70,11 @@ class UserCreateForm(PasswordPolicyMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("password_choice") == SET_NOW and not data.get("temporary_password"):
+        if (
+            data.get("password_choice") == SET_NOW
+            and not data.get("temporary_password")
+            and not self.has_error("temporary_password")
+        ):
             self.add_error("temporary_password", "Type the temporary password, or let Cognito generate one.")
         if data.get("password_choice") == INVITE:
             data["temporary_password"] = ""

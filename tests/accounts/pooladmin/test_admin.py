@@ -431,3 +431,14 @@ def test_demo_staff_sees_the_pages_once_their_group_is_granted_the_permissions(c
 def test_local_mail_page_is_not_there_on_aws(admin_client, cognito, settings):
     settings.COGNITO_ENDPOINT_URL = ""
     assert admin_client.get(f"{USERS}local-mail/").status_code == 404
+
+
+def test_a_weak_temporary_password_says_only_what_is_wrong_with_it(admin_client, cognito, cognito_calls):
+    """A typed but weak password gets the policy's words, not also "type the temporary password"."""
+    response = admin_client.post(
+        f"{USERS}add/", {"email": unique_email(), "password_choice": "set", "temporary_password": "weak"}
+    )
+    errors = response.context["form"].errors["temporary_password"]
+    assert len(errors) == 1
+    assert errors[0].startswith("The password needs")
+    assert "AdminCreateUser" not in cognito_calls
