@@ -106,7 +106,7 @@ class CognitoClient:
         self.pool_id = settings.COGNITO_USER_POOL_ID if pool_id is None else pool_id
         self._client = _boto_client(region, endpoint_url, settings.COGNITO_TIMEOUT)
 
-    def for_pool(self, pool_id):
+    def for_pool(self, pool_id: str) -> "CognitoClient":
         """Return a client of the same endpoint bound to another pool (provisioning binds to the pool it made)."""
         bound = copy.copy(self)
         bound.pool_id = pool_id
@@ -128,18 +128,18 @@ class CognitoClient:
 
     # -- pools -----------------------------------------------------------------
 
-    def find_user_pools(self, name):
+    def find_user_pools(self, name: str) -> list[UserPool]:
         return [
             UserPool(id=p["Id"], name=p["Name"])
             for p in self._paginate("list_user_pools", "UserPools", MaxResults=60)
             if p["Name"] == name
         ]
 
-    def create_user_pool(self, **spec):
+    def create_user_pool(self, **spec) -> UserPool:
         pool = self._call("create_user_pool", **spec)["UserPool"]
         return UserPool(id=pool["Id"], name=pool["Name"], domain=pool.get("Domain", ""))
 
-    def update_user_pool(self, **spec):
+    def update_user_pool(self, **spec) -> None:
         # UpdateUserPool resets every setting it is not given, so callers pass the
         # whole declared configuration, not a delta.
         spec.pop("PoolName", None)
@@ -148,7 +148,7 @@ class CognitoClient:
         spec.pop("Schema", None)  # attributes can only be added, with AddCustomAttributes
         self._call("update_user_pool", UserPoolId=self.pool_id, **spec)
 
-    def describe_pool(self):
+    def describe_pool(self) -> UserPool:
         """Return the bound pool with its domain, estimated size, password policy and schema (one DescribeUserPool).
 
         Read once per need and passed along: the call is capped at 5 a second per pool.
@@ -173,45 +173,45 @@ class CognitoClient:
             ),
         )
 
-    def create_user_pool_domain(self, prefix):
+    def create_user_pool_domain(self, prefix: str) -> None:
         self._call("create_user_pool_domain", UserPoolId=self.pool_id, Domain=prefix)
 
     # -- app clients -----------------------------------------------------------
 
-    def find_app_clients(self, name):
+    def find_app_clients(self, name: str) -> list[AppClient]:
         return [
             AppClient(id=c["ClientId"], name=c["ClientName"])
             for c in self._paginate("list_user_pool_clients", "UserPoolClients", UserPoolId=self.pool_id, MaxResults=60)
             if c["ClientName"] == name
         ]
 
-    def create_app_client(self, **spec):
+    def create_app_client(self, **spec) -> AppClient:
         client = self._call("create_user_pool_client", UserPoolId=self.pool_id, **spec)["UserPoolClient"]
         return AppClient(id=client["ClientId"], name=client["ClientName"], secret=client.get("ClientSecret", ""))
 
-    def update_app_client(self, client_id, **spec):
+    def update_app_client(self, client_id: str, **spec) -> None:
         # Like UpdateUserPool, UpdateUserPoolClient resets what it is not given.
         spec.pop("GenerateSecret", None)
         client = self._call("update_user_pool_client", UserPoolId=self.pool_id, ClientId=client_id, **spec)
         client = client["UserPoolClient"]
         return AppClient(id=client["ClientId"], name=client["ClientName"], secret=client.get("ClientSecret", ""))
 
-    def describe_app_client(self, client_id):
+    def describe_app_client(self, client_id: str) -> AppClient:
         client = self._call("describe_user_pool_client", UserPoolId=self.pool_id, ClientId=client_id)["UserPoolClient"]
         return AppClient(id=client["ClientId"], name=client["ClientName"], secret=client.get("ClientSecret", ""))
 
     # -- groups ----------------------------------------------------------------
 
-    def list_groups(self):
+    def list_groups(self) -> list[PoolGroup]:
         return [_group(g) for g in self._paginate("list_groups", "Groups", UserPoolId=self.pool_id)]
 
-    def create_group(self, name, *, description="", precedence=None):
+    def create_group(self, name: str, *, description: str = "", precedence: int | None = None) -> None:
         kwargs = {"UserPoolId": self.pool_id, "GroupName": name, "Description": description}
         if precedence is not None:
             kwargs["Precedence"] = precedence
         self._call("create_group", **kwargs)
 
-    def update_group(self, name, *, description="", precedence=None):
+    def update_group(self, name: str, *, description: str = "", precedence: int | None = None) -> None:
         kwargs = {"UserPoolId": self.pool_id, "GroupName": name, "Description": description}
         if precedence is not None:
             kwargs["Precedence"] = precedence
@@ -219,14 +219,14 @@ class CognitoClient:
 
     # -- identity providers ----------------------------------------------------
 
-    def list_identity_providers(self):
+    def list_identity_providers(self) -> list[IdentityProvider]:
         return [
             IdentityProvider(name=p["ProviderName"], type=p["ProviderType"])
             for p in self._paginate("list_identity_providers", "Providers", UserPoolId=self.pool_id, MaxResults=60)
         ]
 
     @sensitive_variables("details")
-    def create_identity_provider(self, name, *, type, details, attribute_mapping):
+    def create_identity_provider(self, name: str, *, type: str, details: dict, attribute_mapping: dict) -> None:
         self._call(
             "create_identity_provider",
             UserPoolId=self.pool_id,
@@ -237,7 +237,7 @@ class CognitoClient:
         )
 
     @sensitive_variables("details")
-    def update_identity_provider(self, name, *, details, attribute_mapping):
+    def update_identity_provider(self, name: str, *, details: dict, attribute_mapping: dict) -> None:
         self._call(
             "update_identity_provider",
             UserPoolId=self.pool_id,
@@ -246,7 +246,7 @@ class CognitoClient:
             AttributeMapping=attribute_mapping,
         )
 
-    def link_provider_for_user(self, *, username, provider, provider_user_id):
+    def link_provider_for_user(self, *, username: str, provider: str, provider_user_id: str) -> None:
         """Attach the federated identity ``provider``/``provider_user_id`` to the native user ``username``.
 
         https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminLinkProviderForUser.html
@@ -265,10 +265,10 @@ class CognitoClient:
 
     # -- users -----------------------------------------------------------------
 
-    def get_user(self, username):
+    def get_user(self, username: str) -> PoolUser:
         return _user(self._call("admin_get_user", UserPoolId=self.pool_id, Username=username))
 
-    def create_user(self, username, *, attributes, suppress_invitation=False):
+    def create_user(self, username: str, *, attributes: dict, suppress_invitation: bool = False) -> None:
         kwargs = {
             "UserPoolId": self.pool_id,
             "Username": username,
@@ -278,7 +278,7 @@ class CognitoClient:
             kwargs["MessageAction"] = "SUPPRESS"
         self._call("admin_create_user", **kwargs)
 
-    def update_user_attributes(self, username, attributes):
+    def update_user_attributes(self, username: str, attributes: dict) -> None:
         self._call(
             "admin_update_user_attributes",
             UserPoolId=self.pool_id,
@@ -287,7 +287,7 @@ class CognitoClient:
         )
 
     @sensitive_variables("password")
-    def set_user_password(self, username, password, *, permanent):
+    def set_user_password(self, username: str, password: str, *, permanent: bool) -> None:
         self._call(
             "admin_set_user_password",
             UserPoolId=self.pool_id,
@@ -296,18 +296,18 @@ class CognitoClient:
             Permanent=permanent,
         )
 
-    def add_user_to_group(self, username, group):
+    def add_user_to_group(self, username: str, group: str) -> None:
         self._call("admin_add_user_to_group", UserPoolId=self.pool_id, Username=username, GroupName=group)
 
     @sensitive_variables("access_token")
-    def global_sign_out(self, access_token):
+    def global_sign_out(self, access_token: str) -> None:
         """Invalidate every refresh token of the access token's user (GlobalSignOut)."""
         self._call("global_sign_out", AccessToken=access_token)
 
-    def remove_user_from_group(self, username, group):
+    def remove_user_from_group(self, username: str, group: str) -> None:
         self._call("admin_remove_user_from_group", UserPoolId=self.pool_id, Username=username, GroupName=group)
 
-    def list_groups_for_user(self, username):
+    def list_groups_for_user(self, username: str) -> list[str]:
         return [
             g["GroupName"]
             for g in self._paginate("admin_list_groups_for_user", "Groups", UserPoolId=self.pool_id, Username=username)
@@ -316,7 +316,7 @@ class CognitoClient:
     # -- user administration ---------------------------------------------------
     # One method per Admin* call; the services in accounts/pooladmin/services/ decide when.
 
-    def list_users_page(self, *, filter_expression="", token="", limit=60):
+    def list_users_page(self, *, filter_expression: str = "", token: str = "", limit: int = 60) -> UsersPage:
         # Cognito rejects Limit > 60 but emulators do not: never ask for more.
         kwargs = {"UserPoolId": self.pool_id, "Limit": min(limit, 60)}
         if filter_expression:
@@ -326,7 +326,7 @@ class CognitoClient:
         page = self._call("list_users", **kwargs)
         return UsersPage(users=[_user(u) for u in page.get("Users", [])], next_token=page.get("PaginationToken", ""))
 
-    def list_users_in_group_page(self, group, *, token="", limit=60):
+    def list_users_in_group_page(self, group: str, *, token: str = "", limit: int = 60) -> UsersPage:
         kwargs = {"UserPoolId": self.pool_id, "GroupName": group, "Limit": min(limit, 60)}
         if token:
             kwargs["NextToken"] = token
@@ -334,7 +334,7 @@ class CognitoClient:
         return UsersPage(users=[_user(u) for u in page.get("Users", [])], next_token=page.get("NextToken", ""))
 
     @sensitive_variables("kwargs", "temporary_password")
-    def invite_user(self, username, *, attributes, temporary_password=None):
+    def invite_user(self, username: str, *, attributes: dict, temporary_password: str | None = None) -> PoolUser:
         """Create a user and let Cognito send the invitation (with ``temporary_password``, or one it makes up)."""
         kwargs = {
             "UserPoolId": self.pool_id,
@@ -346,7 +346,7 @@ class CognitoClient:
             kwargs["TemporaryPassword"] = temporary_password
         return _user(self._call("admin_create_user", **kwargs)["User"])
 
-    def resend_invitation(self, username):
+    def resend_invitation(self, username: str) -> None:
         self._call(
             "admin_create_user",
             UserPoolId=self.pool_id,
@@ -355,23 +355,23 @@ class CognitoClient:
             DesiredDeliveryMediums=["EMAIL"],
         )
 
-    def disable_user(self, username):
+    def disable_user(self, username: str) -> None:
         self._call("admin_disable_user", UserPoolId=self.pool_id, Username=username)
 
-    def enable_user(self, username):
+    def enable_user(self, username: str) -> None:
         self._call("admin_enable_user", UserPoolId=self.pool_id, Username=username)
 
-    def delete_user(self, username):
+    def delete_user(self, username: str) -> None:
         self._call("admin_delete_user", UserPoolId=self.pool_id, Username=username)
 
-    def reset_user_password(self, username):
+    def reset_user_password(self, username: str) -> None:
         self._call("admin_reset_user_password", UserPoolId=self.pool_id, Username=username)
 
-    def admin_global_sign_out(self, username):
+    def admin_global_sign_out(self, username: str) -> None:
         """Invalidate every refresh token of ``username`` (AdminUserGlobalSignOut)."""
         self._call("admin_user_global_sign_out", UserPoolId=self.pool_id, Username=username)
 
-    def list_user_auth_events(self, username, *, limit=10):
+    def list_user_auth_events(self, username: str, *, limit: int = 10) -> list[AuthEvent]:
         events = self._call("admin_list_user_auth_events", UserPoolId=self.pool_id, Username=username, MaxResults=limit)
         return [
             AuthEvent(
@@ -385,8 +385,8 @@ class CognitoClient:
             for e in events.get("AuthEvents", [])
         ]
 
-    def get_group(self, name):
+    def get_group(self, name: str) -> PoolGroup:
         return _group(self._call("get_group", UserPoolId=self.pool_id, GroupName=name)["Group"])
 
-    def delete_group(self, name):
+    def delete_group(self, name: str) -> None:
         self._call("delete_group", UserPoolId=self.pool_id, GroupName=name)
