@@ -392,10 +392,10 @@ def test_a_stale_request_does_not_spend_a_rotated_refresh_token_again(client, fa
     assert client.get(reverse("account")).status_code == 200
 
 
-def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
-    """Sign-out in another tab while a renewal is in flight: no 500, the renewal reports ENDED."""
-    fake_cognito.refresh_delay = 0.5
-    fake_sign_in(client, fake_cognito)
+def _renewal_while(client, fake, meanwhile):
+    """Start a slow renewal in a thread, run ``meanwhile(record, user)`` while it waits, return its result."""
+    fake.refresh_delay = 0.5
+    fake_sign_in(client, fake)
     make_due(client)
     record, user = record_of(client), User.objects.get()
     result = []
@@ -404,8 +404,16 @@ def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
     )
     thread.start()
     time.sleep(0.2)
-    UserSession.objects.filter(pk=record.pk).delete()
+    meanwhile(record, user)
     thread.join()
+    return result
+
+
+def test_a_session_ended_during_its_renewal_ends_quietly(client, fake_cognito):
+    """Sign-out in another tab while a renewal is in flight: no 500, the renewal reports ENDED."""
+    result = _renewal_while(
+        client, fake_cognito, lambda record, user: UserSession.objects.filter(pk=record.pk).delete()
+    )
     assert result == [renewal.ENDED]
 
 
@@ -414,18 +422,7 @@ def test_a_user_deleted_during_their_renewal_stays_deleted(client, fake_cognito)
 
     Faked for the slow refresh (``refresh_delay``), which the local stack cannot stage.
     """
-    fake_cognito.refresh_delay = 0.5
-    fake_sign_in(client, fake_cognito)
-    make_due(client)
-    record, user = record_of(client), User.objects.get()
-    result = []
-    thread = threading.Thread(
-        target=lambda: (result.append(renewal.session_renew(record=record, user=user)), connection.close())
-    )
-    thread.start()
-    time.sleep(0.2)
-    User.objects.filter(pk=user.pk).delete()
-    thread.join()
+    result = _renewal_while(client, fake_cognito, lambda record, user: User.objects.filter(pk=user.pk).delete())
     assert result == [renewal.ENDED]
     assert not User.objects.exists()
 
