@@ -118,15 +118,18 @@ def user_claims_apply(*, user, claims: Mapping) -> bool:
     return True
 
 
-def mirrored_group_names(claimed: Iterable) -> list[str]:
-    """Return the claimed group names that become Django groups.
+def is_provider_group(name: str) -> bool:
+    """Return whether ``name`` is Cognito's own group of a provider's users, ``{poolId}_{Provider}``.
 
-    Cognito adds every federated user to a group named ``{poolId}_{Provider}``;
-    it says how the user signed in, not what they may do, so it never becomes
-    a Django group.
+    Cognito adds every federated user to it; it says how the user signed in,
+    not what they may do, and Cognito alone manages who is in it.
     """
-    provider_prefix = f"{settings.COGNITO_USER_POOL_ID}_"
-    return sorted({name for name in claimed if isinstance(name, str) and not name.startswith(provider_prefix)})
+    return isinstance(name, str) and name.startswith(f"{settings.COGNITO_USER_POOL_ID}_")
+
+
+def mirrored_group_names(claimed: Iterable) -> list[str]:
+    """Return the claimed group names that become Django groups: all but Cognito's provider groups."""
+    return sorted({name for name in claimed if isinstance(name, str) and not is_provider_group(name)})
 
 
 def apply_group_claims(user, claimed: Iterable[str]) -> None:

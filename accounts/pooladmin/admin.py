@@ -208,7 +208,7 @@ class PoolUserAdmin(CognitoModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         self._require(request, "add")
         try:
-            names = [g.group.name for g in selectors.groups_list(with_members=False)]
+            names = [g.group.name for g in selectors.groups_list(with_members=False) if not g.provider]
             # Staff and admin groups are offered to superusers only (accounts.policy).
             groups = policy.grantable_groups(actor=request.user, names=names)
             password_policy = selectors.describe_pool().password_policy

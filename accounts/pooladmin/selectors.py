@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from .. import policy
+from ..claims import is_provider_group
 from ..cognito.client import CognitoClient
 from ..cognito.types import AuthEvent, PoolGroup, PoolUser, UserPool, UsersPage
 from ..exceptions import CognitoError, CognitoUnavailable, InputRefused, NotFound
@@ -206,6 +207,11 @@ class GroupRow:
     members: int
     #: True when the group has more members than the list counted (one page each).
     more: bool = False
+
+    @property
+    def provider(self) -> bool:
+        """Cognito's own group of a provider's users: shown, never offered, changed or deleted."""
+        return is_provider_group(self.group.name)
 
 
 def groups_list(*, with_members: bool = True) -> list[GroupRow]:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.views.decorators.debug import sensitive_variables
 
+from ..claims import is_provider_group
 from ..cognito.types import PasswordPolicy, PoolAttribute
 from ..exceptions import InputRefused
 
@@ -49,10 +50,13 @@ def validate_phone_number(value: str) -> None:
 
 
 def validate_group_name(value: str) -> None:
-    """Reject a name Cognito would refuse for a group."""
+    """Reject a name Cognito would refuse for a group, or one of the groups Cognito manages itself."""
     if not GROUP_NAME.match(value or ""):
         message = f"{value!r} is not a group name Cognito accepts (1-{GROUP_NAME_MAX} characters, no spaces)."
         raise ValidationError(message, code="group_name")
+    if is_provider_group(value):
+        message = f"Cognito manages the {value} group itself: it holds the users who sign in with that provider."
+        raise ValidationError(message, code="provider_group")
 
 
 def validate_group_description(value: str) -> None:

@@ -7,6 +7,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from accounts.exceptions import GroupExists, InputRefused, NotAvailable
 from accounts.pooladmin import selectors
 from accounts.pooladmin.services import groups as group_services
+from accounts.pooladmin.services import users as user_services
 from tests.factories import pool_user_create, unique_email
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,36 @@ def test_a_group_that_exists_is_refused_in_plain_words(cognito, provisioned, sup
         group_services.group_create(actor=superuser_actor, name="members")
     assert caught.value.plain == "A group with that name already exists."
     assert not LogEntry.objects.exists()
+
+
+def test_cognitos_provider_groups_are_shown_but_never_offered_changed_or_deleted(
+    admin_client, cognito, provisioned, boto, superuser_actor, cognito_calls
+):
+    """``{pool}_Google`` holds the users who sign in with Google; Cognito alone manages who is in it."""
+    google = f"{provisioned.pool_id}_Google"
+    if google not in {g["GroupName"] for g in boto.list_groups(UserPoolId=provisioned.pool_id)["Groups"]}:
+        boto.create_group(UserPoolId=provisioned.pool_id, GroupName=google)  # as Cognito does at a first Google sign-in
+    username, _ = pool_user_create(boto, provisioned.pool_id)
+
+    listing = admin_client.get("/admin/accounts/cognitogroup/").content.decode()
+    offered = {
+        value
+        for value, _ in admin_client.get("/admin/accounts/cognitouser/add/").context["form"].fields["groups"].choices
+    }
+    cognito_calls.clear()
+    refusals = []
+    for attempt in (
+        lambda: group_services.group_delete(actor=superuser_actor, name=google),
+        lambda: group_services.group_update(actor=superuser_actor, name=google, description="x"),
+        lambda: user_services.user_group_add(actor=superuser_actor, username=username, group=google),
+        lambda: user_services.user_create(actor=superuser_actor, email=unique_email(), groups=[google]),
+    ):
+        with pytest.raises(InputRefused, match=r"Cognito manages the .* group itself") as caught:
+            attempt()
+        refusals.append(caught.value)
+
+    assert 'data-testid="provider-group"' in listing
+    assert google not in offered
+    assert len(refusals) == 4
+    assert not {"DeleteGroup", "UpdateGroup", "AdminAddUserToGroup", "AdminCreateUser"} & set(cognito_calls)
+    assert google in {g["GroupName"] for g in boto.list_groups(UserPoolId=provisioned.pool_id)["Groups"]}
