@@ -83,6 +83,11 @@ class CognitoUserAdmin(UserAdmin):
         return policy.acts_as_superuser(request.user) or not policy.site_user_is_privileged(obj)
 
 
+# The admin is where staff manage the pool's people, not "Django administration".
+admin.site.site_header = "Cognito user administration"
+admin.site.site_title = "Cognito user admin"
+admin.site.index_title = "Users, groups and sign-in"
+
 admin.site.unregister(Group)
 
 

@@ -442,3 +442,9 @@ def test_a_weak_temporary_password_says_only_what_is_wrong_with_it(admin_client,
     assert len(errors) == 1
     assert errors[0].startswith("The password needs")
     assert "AdminCreateUser" not in cognito_calls
+
+
+def test_the_admin_says_what_it_is_for(admin_client, cognito):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Cognito user administration" in page
+    assert "Django administration" not in page
