@@ -201,6 +201,17 @@ def describe_pool() -> UserPool:
 # ------------------------------------------------------------------------------
 
 
+#: Cognito's user statuses in the words staff read on the admin's pages.
+#: https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+STATUS_WORDS = {
+    "CONFIRMED": "Confirmed",
+    "FORCE_CHANGE_PASSWORD": "Invited, has not signed in yet",
+    "UNCONFIRMED": "Signed up, email not confirmed",
+    "RESET_REQUIRED": "Must reset their password",
+    "EXTERNAL_PROVIDER": "Signs in with a social or company provider",
+}
+
+
 @dataclass(frozen=True)
 class GroupRow:
     group: PoolGroup

@@ -28,7 +28,7 @@ def test_invite_a_new_hire_who_signs_in_and_is_then_disabled(page, browser, live
     page.get_by_label("Cognito generates a temporary password and emails the invitation").check()
     page.click("input[type=submit]")
     expect(page.locator(".messagelist")).to_contain_text(f"Created {email}; Cognito sent the invitation.")
-    expect(page.get_by_test_id("status")).to_have_text("FORCE_CHANGE_PASSWORD")
+    expect(page.get_by_test_id("status")).to_have_text("Invited, has not signed in yet")
     user_page = page.url
 
     # The documented local way to read the invitation: the admin's "Local mail" page.
@@ -52,7 +52,7 @@ def test_invite_a_new_hire_who_signs_in_and_is_then_disabled(page, browser, live
     expect(hire_page.get_by_test_id("groups")).to_have_text("members")
 
     page.goto(user_page)
-    expect(page.get_by_test_id("status")).to_have_text("CONFIRMED")
+    expect(page.get_by_test_id("status")).to_have_text("Confirmed")
     page.get_by_role("button", name="Disable").click()
     expect(page.locator(".messagelist")).to_contain_text("Disable: done.")
     expect(page.get_by_test_id("enabled")).to_have_text("no")

@@ -448,3 +448,10 @@ def test_the_admin_says_what_it_is_for(admin_client, cognito):
     page = admin_client.get("/admin/").content.decode()
     assert "Cognito user administration" in page
     assert "Django administration" not in page
+
+
+def test_statuses_are_plain_words_with_cognitos_code_beside(admin_client, cognito):
+    page = admin_client.get(f"{USERS}admin@example.com/change/").content.decode()
+    assert 'data-testid="status" title="CONFIRMED">Confirmed<' in page
+    listing = admin_client.get(USERS).content.decode()
+    assert '<option value="FORCE_CHANGE_PASSWORD">Invited, has not signed in yet</option>' in listing
