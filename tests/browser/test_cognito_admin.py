@@ -115,3 +115,15 @@ def test_demo_staff_with_every_permission_cannot_touch_an_admin(page, live_serve
     expect(page.get_by_text("Only superusers can edit them here.")).to_be_visible()
     expect(page.locator("#id_is_superuser")).to_have_count(0)  # read-only, not a checkbox
     screenshots(page, "own-django-user-seen-by-staff")
+
+
+def test_the_user_pages_actions_are_buttons_a_person_can_see_and_hit(page, live_server, demo):
+    """The Delete button was white text on nothing, and every action button 19 px tall."""
+    page.goto("/admin/accounts/cognitouser/member@example.com/change/")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/change/"))
+    delete = page.locator("button.deletelink")
+    assert delete.evaluate("e => getComputedStyle(e).backgroundColor") not in {"rgba(0, 0, 0, 0)", "transparent"}
+    for button in page.locator(".cognito-actions button").all():
+        assert button.bounding_box()["height"] >= 32
+    screenshots(page, "user-page-as-admin")
