@@ -348,6 +348,8 @@ class PoolUserAdmin(CognitoModelAdmin):
                 title=f"{label}: confirm",
                 action=action,
                 label=label,
+                consequence=entry.consequence,
+                people=selectors.user_labels(usernames=usernames),
                 usernames=usernames,
                 form=form,
             )
@@ -362,7 +364,16 @@ class PoolUserAdmin(CognitoModelAdmin):
             else:
                 messages.error(request, f"{label} failed: {result.failed[username]}")
             return _user_page(username)
-        return self._render(request, "bulk_result.html", title=f"{label}: result", label=label, result=result)
+        names = dict(selectors.user_labels(usernames=usernames))
+        return self._render(
+            request,
+            "bulk_result.html",
+            title=f"{label}: result",
+            label=label,
+            result=result,
+            succeeded=[(name, names[name]) for name in result.succeeded],
+            failed=[(name, names[name], why) for name, why in result.failed.items()],
+        )
 
     # -- local stack only ------------------------------------------------------
 

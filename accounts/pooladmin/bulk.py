@@ -51,6 +51,8 @@ class BulkAction:
     changes_group: bool = False
     #: Whether the user's page is still there to go back to afterwards (not after a delete).
     keeps_user: bool = True
+    #: What the action does to the people, said on the confirmation page before it runs.
+    consequence: str = ""
 
     @property
     def asks(self) -> bool:
@@ -59,9 +61,21 @@ class BulkAction:
 
 
 BULK_ACTIONS: dict[str, BulkAction] = {
-    "disable": BulkAction(service=user_disable, permission="change", label="Disable"),
+    "disable": BulkAction(
+        service=user_disable,
+        permission="change",
+        label="Disable",
+        confirm=True,
+        consequence="They can no longer sign in, and their sessions on this site end now. Enable undoes it.",
+    ),
     "enable": BulkAction(service=user_enable, permission="change", label="Enable"),
-    "reset_password": BulkAction(service=user_password_reset, permission="change", label="Reset password"),
+    "reset_password": BulkAction(
+        service=user_password_reset,
+        permission="change",
+        label="Reset password",
+        confirm=True,
+        consequence="Their password stops working: Cognito emails them a code to choose a new one.",
+    ),
     "set_password": BulkAction(
         service=user_password_set,
         permission="change",
@@ -69,7 +83,13 @@ BULK_ACTIONS: dict[str, BulkAction] = {
         form=forms.SetPasswordForm,
         password_policy=True,
     ),
-    "sign_out": BulkAction(service=user_sign_out_everywhere, permission="change", label="Sign out everywhere"),
+    "sign_out": BulkAction(
+        service=user_sign_out_everywhere,
+        permission="change",
+        label="Sign out everywhere",
+        confirm=True,
+        consequence="Every session they have, on this site and in every app of the pool, ends now.",
+    ),
     "group_add": BulkAction(
         service=user_group_add,
         permission="change",
@@ -84,7 +104,17 @@ BULK_ACTIONS: dict[str, BulkAction] = {
         form=forms.GroupChoiceForm,
         changes_group=True,
     ),
-    "delete": BulkAction(service=user_delete, permission="delete", label="Delete", confirm=True, keeps_user=False),
+    "delete": BulkAction(
+        service=user_delete,
+        permission="delete",
+        label="Delete",
+        confirm=True,
+        keeps_user=False,
+        consequence=(
+            "They are deleted from the Cognito pool: they can no longer sign in, their sessions on this site end, "
+            "and this cannot be undone."
+        ),
+    ),
 }
 
 

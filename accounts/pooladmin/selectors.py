@@ -6,6 +6,7 @@ call (ListUsers or ListUsersInGroup) however it is searched or filtered.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -160,6 +161,22 @@ def linked_users(*, usernames: list[str]) -> dict[str, User]:
         found[user.cognito_username or user.cognito_sub] = user
         found.setdefault(user.cognito_sub, user)
     return found
+
+
+def user_labels(*, usernames: list[str]) -> list[tuple[str, str]]:
+    """Return (username, how to name them) for a page: an email where one is known, else the username.
+
+    The email of the site user signed in as them (one database query); for a
+    single user not signed in yet, their pool email (one AdminGetUser). In an
+    email-as-username pool the username is a UUID, which names nobody.
+    """
+    linked = linked_users(usernames=usernames)
+    labels = {name: linked[name].email if name in linked else "" for name in usernames}
+    if len(usernames) == 1 and not labels[usernames[0]]:
+        # If this read fails, the run itself will say what is wrong with the user.
+        with contextlib.suppress(CognitoError):
+            labels[usernames[0]] = CognitoClient().get_user(usernames[0]).attributes.get("email", "")
+    return [(name, labels[name] or name) for name in usernames]
 
 
 @dataclass

@@ -54,6 +54,9 @@ def test_invite_a_new_hire_who_signs_in_and_is_then_disabled(page, browser, live
     page.goto(user_page)
     expect(page.get_by_test_id("status")).to_have_text("Confirmed")
     page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_test_id("consequence")).to_contain_text("They can no longer sign in")
+    screenshots(page, "confirm-disable")
+    page.get_by_role("button", name="Yes, disable").click()
     expect(page.locator(".messagelist")).to_contain_text("Disable: done.")
     expect(page.get_by_test_id("enabled")).to_have_text("no")
 

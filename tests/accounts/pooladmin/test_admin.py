@@ -168,22 +168,26 @@ def test_edit_attributes_and_history(admin_client, cognito, provisioned, boto):
 
 
 def test_actions_on_the_user_page(admin_client, cognito, provisioned, boto):
-    username, _ = pool_user_create(boto, provisioned.pool_id)
+    username, email = pool_user_create(boto, provisioned.pool_id)
     base = f"{USERS}{username}/action/"
 
-    assert _messages(_follow(admin_client, f"{base}disable/")) == ["Disable: done."]
+    confirm = admin_client.post(f"{base}disable/")
+    assert "They can no longer sign in" in confirm.content.decode()  # asked first, nothing done yet
+    assert f"<li>{email} <span class=\"help\">{username}</span></li>" in confirm.content.decode()  # named
+    assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is True
+    assert _messages(_follow(admin_client, f"{base}disable/", {"confirm": "1"})) == ["Disable: done."]
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is False
     _follow(admin_client, f"{base}enable/")
     _follow(admin_client, f"{base}group_add/", {"group": "staff", "confirm": "1"})
     assert selectors.user_detail(username=username).groups == ["staff"]
     _follow(admin_client, f"{base}group_remove/", {"group": "staff", "confirm": "1"})
-    _follow(admin_client, f"{base}sign_out/")
+    _follow(admin_client, f"{base}sign_out/", {"confirm": "1"})
     weak = _follow(admin_client, f"{base}set_password/", {"password": "weak", "confirm": "1"})
     assert "The password needs" in weak.content.decode()
     _follow(
         admin_client, f"{base}set_password/", {"password": "Brand-New-Passw0rd!", "permanent": "on", "confirm": "1"}
     )
-    _follow(admin_client, f"{base}reset_password/")
+    _follow(admin_client, f"{base}reset_password/", {"confirm": "1"})
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["UserStatus"] == "RESET_REQUIRED"
     messages = list(LogEntry.objects.filter(object_id=username).order_by("pk").values_list("change_message", flat=True))
     assert messages == [
@@ -246,7 +250,7 @@ def test_bulk_throttled_user_is_reported(admin_client, cognito, settings):
         stub.add_response("admin_disable_user", {})
         fakes.stub_target(stub, "u2")
         stub.add_client_error("admin_disable_user", "TooManyRequestsException", "Rate exceeded", 400)
-        response = admin_client.post(f"{USERS}bulk/", {"action": "disable", "username": ["u1", "u2"]})
+        response = admin_client.post(f"{USERS}bulk/", {"action": "disable", "username": ["u1", "u2"], "confirm": "1"})
     assert "Disable: 1 succeeded, 1 failed." in response.content.decode()
     assert "u2: Cognito is throttling requests right now" in response.content.decode()
 

@@ -89,7 +89,10 @@ def test_bulk_set_password_reads_the_policy_once(cognito, provisioned, boto, sup
 
 @pytest.mark.parametrize("name", list(bulk.BULK_ACTIONS))
 def test_the_table_decides_what_the_admin_asks_before_an_action(admin_client, cognito, cognito_calls, name):
-    """Without "confirm", an action that asks shows its own form (or none, for delete) and calls nothing."""
+    """Without "confirm", an action that asks shows its own form (or none) and writes nothing.
+
+    It reads at most one user (AdminGetUser), to name them by email on the page.
+    """
     entry = bulk.BULK_ACTIONS[name]
     response = admin_client.post("/admin/accounts/cognitouser/bulk/", {"action": name, "username": ["nobody"]})
     if entry.asks:
@@ -97,7 +100,7 @@ def test_the_table_decides_what_the_admin_asks_before_an_action(admin_client, co
         assert response.context["label"] == entry.label
         form = response.context["form"]
         assert type(form) is entry.form if entry.form else form is None
-        assert cognito_calls == []
+        assert set(cognito_calls) <= {"AdminGetUser"}
     else:
         assert response.status_code == 302  # ran at once, for its one user, and went back to the user's page
         assert cognito_calls == ["AdminGetUser"]  # the policy's read found nobody: nothing was written
