@@ -170,6 +170,12 @@ class PoolUserAdmin(CognitoModelAdmin):
             export_url=reverse("admin:accounts_cognitouser_export") + (f"?{urlencode(params)}" if params else ""),
             statuses=selectors.STATUSES,
             search_fields=["auto", *selectors.SEARCH_ATTRIBUTES],
+            # Say what was searched: "Member" looks in given names unless another field is chosen.
+            searched_in=(
+                selectors.SEARCH_WORDS[selectors.search_field(text=query.search, field=query.field)]
+                if query.search
+                else ""
+            ),
             # Django's mirror of the groups: choices without a Cognito call.
             group_names=Group.objects.order_by("name").values_list("name", flat=True),
             actions=[(name, entry.label) for name, entry in bulk.BULK_ACTIONS.items()],

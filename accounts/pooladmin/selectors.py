@@ -84,16 +84,35 @@ def search_filter(*, text: str, field: str = "auto") -> str:
         return ""
     if len(text) > 200 or any(ord(c) < 32 for c in text):
         raise InputRefused("Search for at most 200 printable characters.")
-    if field == "auto":
-        if "@" in text:
-            field = "email"
-        elif text.startswith("+"):
-            field = "phone"
-        elif UUID_PREFIX.match(text):
-            field = "username"
-        else:
-            field = "given_name"
-    return f"{SEARCH_ATTRIBUTES[field]} ^= {filter_value(text)}"
+    return f"{SEARCH_ATTRIBUTES[search_field(text=text, field=field)]} ^= {filter_value(text)}"
+
+
+def search_field(*, text: str, field: str = "auto") -> str:
+    """Return which attribute a search looks in: ``field``, or for ``auto`` the one the text suggests.
+
+    An email for "@", a phone number for "+", a username for a UUID, a given name otherwise.
+    """
+    if field != "auto":
+        return field
+    text = text.strip()
+    if "@" in text:
+        return "email"
+    if text.startswith("+"):
+        return "phone"
+    if UUID_PREFIX.match(text):
+        return "username"
+    return "given_name"
+
+
+#: How the users page says what a search looked in.
+SEARCH_WORDS = {
+    "email": "email",
+    "username": "username",
+    "phone": "phone number",
+    "given_name": "given name",
+    "family_name": "family name",
+    "name": "full name",
+}
 
 
 def filter_value(text: str) -> str:

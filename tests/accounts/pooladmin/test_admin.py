@@ -459,3 +459,10 @@ def test_statuses_are_plain_words_with_cognitos_code_beside(admin_client, cognit
     assert 'data-testid="status" title="CONFIRMED">Confirmed<' in page
     listing = admin_client.get(USERS).content.decode()
     assert '<option value="FORCE_CHANGE_PASSWORD">Invited, has not signed in yet</option>' in listing
+
+
+def test_an_empty_search_says_what_it_looked_in(admin_client, cognito, cognito_calls):
+    response = admin_client.get(USERS, {"q": "Nobody-Called-This"})
+    cell = response.content.decode()
+    assert "No users whose given name starts with “Nobody-Called-This”" in cell
+    assert cognito_calls == ["ListUsers"]
