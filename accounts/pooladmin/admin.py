@@ -250,9 +250,12 @@ class PoolUserAdmin(CognitoModelAdmin):
         try:
             detail = selectors.user_detail(username=object_id)
             schema = selectors.describe_pool().attributes
+            # "Add to group" picks from the groups this staff member may grant, not free text.
+            names = [g.group.name for g in selectors.groups_list(with_members=False) if not g.provider]
         except CognitoError as exc:
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
+        addable = [n for n in policy.grantable_groups(actor=request.user, names=names) if n not in detail.groups]
         data = request.POST if request.method == "POST" else None
         manageable = policy.acts_as_superuser(request.user) or not (
             policy.privileged_groups() & set(detail.groups) or policy.site_user_is_privileged(detail.linked)
@@ -284,6 +287,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             password_form=forms.SetPasswordForm(),
             # A staff or admin user is read-only to everyone but superusers (accounts.policy).
             manageable=manageable,
+            addable_groups=addable,
             # Same person, two accounts: offer to link this federated sign-in to the native account.
             link_target=(
                 link_target(detail.linked)

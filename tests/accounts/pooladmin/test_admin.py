@@ -1,5 +1,7 @@
 """The Cognito users and groups admin pages, over the Django test client, against the real local stack."""
 
+import re
+
 import pytest
 from botocore.stub import Stubber
 from django.contrib.admin.models import LogEntry
@@ -173,7 +175,7 @@ def test_actions_on_the_user_page(admin_client, cognito, provisioned, boto):
 
     confirm = admin_client.post(f"{base}disable/")
     assert "They can no longer sign in" in confirm.content.decode()  # asked first, nothing done yet
-    assert f"<li>{email} <span class=\"help\">{username}</span></li>" in confirm.content.decode()  # named
+    assert f'<li>{email} <span class="help">{username}</span></li>' in confirm.content.decode()  # named
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is True
     assert _messages(_follow(admin_client, f"{base}disable/", {"confirm": "1"})) == ["Disable: done."]
     assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["Enabled"] is False
@@ -466,3 +468,20 @@ def test_an_empty_search_says_what_it_looked_in(admin_client, cognito, cognito_c
     cell = response.content.decode()
     assert "No users whose given name starts with “Nobody-Called-This”" in cell
     assert cognito_calls == ["ListUsers"]
+
+
+def test_add_to_group_offers_the_groups_this_staff_member_may_grant(client, admin_client, cognito, provisioned, boto):
+    username, _ = pool_user_create(boto, provisioned.pool_id, groups=["members"])
+    client.force_login(staff_user_create("view_cognitouser", "change_cognitouser"))
+
+    def offered(some_client):
+        page = some_client.get(f"{USERS}{username}/change/").content.decode()
+        select = (
+            page.split('aria-label="Group to add">', 1)[1].split("</select>", 1)[0] if "Group to add" in page else ""
+        )
+        return set(re.findall(r"<option>([^<]+)</option>", select))
+
+    # Not members (they are in it already); staff and admins are not this staff member's to grant.
+    assert not offered(client) & {"members", "staff", "admins"}
+    assert {"staff", "admins"} <= offered(admin_client)
+    assert "members" not in offered(admin_client)
