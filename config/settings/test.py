@@ -8,7 +8,8 @@ from .base import *  # noqa: F403
 from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
-SECRET_KEY = "test-only-not-secret"
+# Long and varied enough for accounts.E011, which the checks run with DEBUG off.
+SECRET_KEY = "test-only-not-secret-" + "0123456789abcdef" * 3
 # A file, not SQLite's shared in-memory database: concurrent renewals from two
 # threads must wait for each other's writes, not fail with "table is locked".
 DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cognito-site-test-{os.getpid()}.sqlite3")}
