@@ -62,7 +62,7 @@ REQUESTS = [
 
 
 def _run(args, tmp_path, **overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "REDIS_", "GUNICORN_"))}
     env.update(PRODUCTION_ENV, **overrides)
     return subprocess.run(  # noqa: S603
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
@@ -151,3 +151,32 @@ def test_static_files_have_hashed_names_served_by_whitenoise(answers):
     assert stylesheet["status"] == 200
     assert headers["cache-control"] == "max-age=315360000, public, immutable"
     assert headers["content-encoding"] == "gzip"
+
+
+def _caches(tmp_path, **overrides):
+    code = "import json, django; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))"
+    out = _run(["-c", code], tmp_path, **overrides)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["default"]
+
+
+@pytest.mark.parametrize("variable", ["DJANGO_CACHE_URL", "REDIS_URL"])
+def test_a_redis_url_makes_the_cache_djangos_redis_cache(tmp_path, variable):
+    cache = _caches(tmp_path, **{variable: "redis://127.0.0.1:6379/2"})
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://127.0.0.1:6379/2"
+
+
+def test_without_a_cache_url_the_cache_is_local_memory(tmp_path):
+    assert _caches(tmp_path)["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_database_connections_persist_with_health_checks(tmp_path):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
+    out = _run(["-c", code], tmp_path)
+    database = json.loads(out.stdout)
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
