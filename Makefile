@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
 #   make run   - the site on http://127.0.0.1:8000 against a local Cognito stack
-#   make test  - the whole test suite, browser tests included
+#   make test  - the whole test suite, browser tests included, on SQLite then PostgreSQL
 PYTHON ?= python3
 VENV := .venv
 MS_VENV := .venv-ministack
@@ -11,8 +11,11 @@ CHROMIUM := /usr/bin/chromium
 run: $(VENV)/.installed $(MS_VENV)/.installed
 	$(VENV)/bin/python -m devstack.run
 
+# The suite runs twice: on SQLite, then on a throw-away PostgreSQL cluster on loopback
+# (devstack/postgres.py installs PostgreSQL when root, and says so when it skips).
 test: $(VENV)/.installed $(MS_VENV)/.installed $(CHROMIUM)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m devstack.postgres $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark. The user admin's seeds a throw-away pool of BENCH_USERS users, a
 # quick 200 by default; `make bench BENCH_USERS=10000` gives the README's figures

@@ -6,11 +6,18 @@ from urllib.parse import urlparse
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 # Pool ids look like eu-west-1_AbC123dEf.
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 REQUIRED = ("COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET")
 COOKIE_SESSIONS = "django.contrib.sessions.backends.signed_cookies"
+# Django's own deploy check (security.W009) uses the same bounds, but only warns.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+MAKE_SECRET_KEY = (
+    'Make one with: python -c "from django.core.management.utils import get_random_secret_key as k; print(k())"'
+)
 
 
 @register(Tags.security)
@@ -88,3 +95,25 @@ def check_cognito_settings(app_configs, **kwargs):
     if not settings.COGNITO_TIMEOUT or settings.COGNITO_TIMEOUT <= 0:
         errors.append(Error("COGNITO_TIMEOUT must be a positive number of seconds.", id="accounts.E009"))
     return errors
+
+
+@register(Tags.security)
+def check_secret_key(app_configs, **kwargs):
+    """Refuse an empty or guessable SECRET_KEY outside DEBUG: it signs sessions and derives the token key."""
+    if settings.DEBUG:
+        return []
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to hand out an empty key
+        key = ""
+    if len(key) >= SECRET_KEY_MIN_LENGTH and len(set(key)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return []
+    return [
+        Error(
+            f"SECRET_KEY must have at least {SECRET_KEY_MIN_LENGTH} characters, "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different: it signs sessions and, unless "
+            "COGNITO_TOKEN_ENCRYPTION_KEYS is set, derives the key that encrypts tokens at rest.",
+            hint=f"Set DJANGO_SECRET_KEY. {MAKE_SECRET_KEY}",
+            id="accounts.E011",
+        )
+    ]

@@ -6,6 +6,8 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -109,6 +111,28 @@ def session_record(*, request: HttpRequest, user) -> None:
         session_revoke(record=previous)
     # Records of sessions that expired on their own are pruned as their owner comes back.
     UserSession.objects.filter(user=user, expires_at__lt=now).delete()
+
+
+def sessions_prune() -> int:
+    """Delete the records whose session has expired or is gone from the session store; return how many.
+
+    Run after Django's ``clearsessions``. Only records are deleted: a live
+    session keeps its record, so nobody signed in is signed out.
+    """
+    now = timezone.now()
+    store = _session_store()
+    records = UserSession.objects.all()
+    if issubclass(store, DatabaseSessionStore):
+        # One statement for the database store: the keys of the live session rows.
+        live = store.get_model_class().objects.filter(expire_date__gt=now).values("session_key")
+        gone = records.filter(Q(expires_at__lt=now) | ~Q(session_key__in=live))
+    else:
+        keys = [key for key in records.values_list("session_key", flat=True).iterator() if not store().exists(key)]
+        gone = records.filter(Q(expires_at__lt=now) | Q(session_key__in=keys))
+    count, _ = gone.delete()
+    if count:
+        logger.info("Pruned %d session record(s) whose session had ended", count)
+    return count
 
 
 def current_session(request: HttpRequest) -> UserSession | None:

@@ -25,6 +25,16 @@ WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DATABASES = {"default": env.db("DJANGO_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# The shared cache: what must agree across workers (rate limits, verified API tokens,
+# job pacing) lives here. Django's own Redis cache when a URL is set (redis://...),
+# this process's memory otherwise, which is right for one process only.
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis
+_CACHE_URL = env("DJANGO_CACHE_URL", default="") or env("REDIS_URL", default="")
+CACHES = {
+    "default": env.cache_url_config(_CACHE_URL)
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

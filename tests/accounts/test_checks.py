@@ -1,6 +1,7 @@
 import pytest
+from django.core.management.utils import get_random_secret_key
 
-from accounts.checks import check_cognito_settings
+from accounts.checks import check_cognito_settings, check_secret_key
 
 
 @pytest.fixture
@@ -68,3 +69,28 @@ def test_pkce_off_fails(aws):
 def test_a_malformed_encryption_key_fails(aws):
     aws.COGNITO_TOKEN_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert ids() == ["accounts.E010"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "short-but-varied-0123456789", "x" * 50, "abab" * 20],
+    ids=["empty", "shorter-than-50", "one-character", "four-characters"],
+)
+def test_a_weak_secret_key_is_refused_outside_debug(settings, key):
+    settings.DEBUG = False
+    settings.SECRET_KEY = key
+    errors = check_secret_key(None)
+    assert [error.id for error in errors] == ["accounts.E011"]
+    assert "get_random_secret_key" in errors[0].hint
+
+
+def test_a_random_secret_key_passes(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = get_random_secret_key()
+    assert check_secret_key(None) == []
+
+
+def test_debug_allows_a_development_key(settings):
+    settings.DEBUG = True
+    settings.SECRET_KEY = "django-insecure-local-development-only"
+    assert check_secret_key(None) == []

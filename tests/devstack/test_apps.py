@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "x" * 50,
     "DJANGO_ALLOWED_HOSTS": "example.com",
+    "DJANGO_DATABASE_URL": "postgres://site:unused@127.0.0.1:1/site",
     "COGNITO_USER_POOL_ID": "eu-west-1_AbC123dEf",
     "COGNITO_CLIENT_ID": "client",
     "COGNITO_CLIENT_SECRET": "secret",
