@@ -3,8 +3,10 @@ documented variables in its environment, so nothing of the test settings leaks i
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management.utils import get_random_secret_key
@@ -180,3 +182,14 @@ def test_database_connections_persist_with_health_checks(tmp_path):
     database = json.loads(out.stdout)
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_no_template_needs_what_the_content_security_policy_refuses():
+    """The policy allows the site's own files only: no <style> block, style= attribute or inline script."""
+    root = Path(__file__).resolve().parents[2] / "templates"
+    offenders = []
+    for path in root.rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"<style|\sstyle=|<script(?![^>]*\ssrc=)", text):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
