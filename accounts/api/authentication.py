@@ -1,0 +1,114 @@
+"""Bearer authentication with Cognito access tokens, in simplejwt's small steps; ``None`` means "not mine".
+
+``get_header`` -> ``get_raw_token`` -> ``get_validated_token`` -> ``get_user``,
+each overridable. Verification is the site's own (``accounts.cognito.tokens``),
+with the client widened to ``COGNITO_API_CLIENT_IDS`` and a cache of verified
+tokens, so a repeat call costs no signature check.
+"""
+
+import hashlib
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.views.decorators.debug import sensitive_variables
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+
+from ..cognito.tokens import verify_token
+from ..exceptions import CognitoUnavailable, InvalidToken
+from .errors import InvalidBearerToken, InvalidRequest, KeysUnavailable, www_authenticate
+from .principals import BearerToken, ClientPrincipal, TokenUser
+
+logger = logging.getLogger(__name__)
+
+# Cognito's tokens are a few KB even with many groups; anything far larger is
+# refused before any parsing (a 100 KB header must cost nothing).
+MAX_TOKEN_LENGTH = 16 * 1024
+# RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+_CACHE_PREFIX = "api-token:"
+
+
+def api_client_ids():
+    """Return the app clients whose access tokens the API accepts (default: the site's and the machine client)."""
+    configured = [c for c in settings.COGNITO_API_CLIENT_IDS if c]
+    if configured:
+        return set(configured)
+    return {c for c in (settings.COGNITO_CLIENT_ID, settings.COGNITO_M2M_CLIENT_ID) if c}
+
+
+class CognitoBearerAuthentication(BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <Cognito access token>``; refuse ID tokens and foreign clients."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        return self.get_user(token), token
+
+    def authenticate_header(self, request):
+        return www_authenticate()
+
+    def get_header(self, request):
+        """Return the Authorization header, or None when there is none."""
+        header = request.META.get("HTTP_AUTHORIZATION")
+        return header if header else None
+
+    @sensitive_variables("header")
+    def get_raw_token(self, header):
+        """Return the token of a ``Bearer`` header; None for another scheme; refuse a malformed one."""
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None  # Basic, Token...: another authenticator's, or nobody's
+        if len(rest) > MAX_TOKEN_LENGTH:
+            raise InvalidBearerToken("The access token is far longer than Cognito's.")
+        # Several Authorization headers reach Django joined with commas: that is not one token.
+        if not _B64TOKEN.fullmatch(rest):
+            raise InvalidRequest()
+        return rest
+
+    @sensitive_variables("raw_token")
+    def get_validated_token(self, raw_token):
+        """Return the verified token, from the cache of verified tokens when it is there."""
+        cache = caches[settings.COGNITO_API_CACHE]
+        key = _CACHE_PREFIX + hashlib.sha256(raw_token.encode()).hexdigest()
+        claims = cache.get(key)
+        # The cache keeps a token no longer than its exp; checking again guards a cache that rounds up.
+        if claims is not None and claims["exp"] + settings.COGNITO_CLOCK_SKEW > time.time():
+            return BearerToken(claims)
+        try:
+            claims = verify_token(raw_token, token_use="access", client_ids=api_client_ids())
+        except CognitoUnavailable as exc:
+            logger.warning("Cannot check a bearer token: %s", exc)
+            raise KeysUnavailable() from exc
+        except InvalidToken as exc:
+            logger.info("Refused a bearer token: %s", exc)
+            raise InvalidBearerToken(f"The access token is not valid: {exc}") from exc
+        timeout = int(claims["exp"] - time.time())
+        if timeout > 0:
+            cache.set(key, claims, timeout)
+        return BearerToken(claims)
+
+    def get_user(self, token):
+        """Return the site user by ``sub``, else a stateless principal; never create a user."""
+        if token.kind == "client":
+            return ClientPrincipal(token)
+        user = get_user_model().objects.filter(cognito_sub=token.sub).first()
+        if user is None:
+            return TokenUser(token)
+        if not user.is_active:
+            raise InvalidBearerToken("The user of this access token is disabled on this site.")
+        return user
+
+
+class SessionCSRFAuthentication(SessionAuthentication):
+    """A signed-in browser session; DRF enforces CSRF on its writes."""
