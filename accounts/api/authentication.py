@@ -82,11 +82,17 @@ class CognitoBearerAuthentication(BaseAuthentication):
         cache = caches[settings.COGNITO_API_CACHE]
         key = _CACHE_PREFIX + hashlib.sha256(raw_token.encode()).hexdigest()
         claims = cache.get(key)
+        client_ids = api_client_ids()
         # The cache keeps a token no longer than its exp; checking again guards a cache that rounds up.
+        # The client is checked again too: the accepted clients may have changed since it was cached.
         if claims is not None and claims["exp"] + settings.COGNITO_CLOCK_SKEW > time.time():
+            if claims.get("client_id") not in client_ids:
+                raise InvalidBearerToken(
+                    "The access token is not valid: client_id is not an app client this site accepts"
+                )
             return BearerToken(claims)
         try:
-            claims = verify_token(raw_token, token_use="access", client_ids=api_client_ids())
+            claims = verify_token(raw_token, token_use="access", client_ids=client_ids)
         except CognitoUnavailable as exc:
             logger.warning("Cannot check a bearer token: %s", exc)
             raise KeysUnavailable() from exc

@@ -27,3 +27,12 @@ def fake_api(settings, fake_cognito):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def cognito_api(settings, cognito, provisioned):
+    """Like ``cognito``, with the provisioned resource server and machine client."""
+    settings.COGNITO_API_IDENTIFIER = provisioned.api_identifier
+    settings.COGNITO_M2M_CLIENT_ID = provisioned.m2m_client_id
+    settings.COGNITO_API_CLIENT_IDS = []
+    return provisioned

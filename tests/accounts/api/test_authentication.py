@@ -231,3 +231,12 @@ def test_throttled_callers_get_429_with_retry_after(api_client, fake_api, settin
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert _get(api_client, ME, other).status_code == 200  # per client: another caller is not held back
+
+
+def test_a_cached_token_of_a_client_no_longer_accepted_is_refused(api_client, fake_api, settings):
+    token = fake_api.keys[0].sign(machine_claims())
+    assert _get(api_client, ME, token).status_code == 200
+    settings.COGNITO_API_CLIENT_IDS = [fakes.CLIENT_ID]
+    response = _get(api_client, ME, token)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
