@@ -123,6 +123,11 @@ COGNITO_TIMEOUT = env.float("COGNITO_TIMEOUT", default=5.0)
 # Facebook, SignInWithApple); each must be a supported provider of the app client.
 # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
 COGNITO_IDENTITY_PROVIDERS = env.list("COGNITO_IDENTITY_PROVIDERS", default=[])
+# Which issuer the pool's tokens carry: "original" (https://cognito-idp...) or
+# "updated" (https://issuer-cognito-idp..., the pool's IssuerConfiguration). Sign-in
+# and the API both expect it. The local stack always issues the original.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+COGNITO_ISSUER_FORMAT = env("COGNITO_ISSUER_FORMAT", default="original")
 # Clock skew tolerated when checking exp/iat, in seconds.
 COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
 # Bulk admin actions: calls per second (Cognito's UserUpdate quota is 25/s per

@@ -68,3 +68,8 @@ def test_pkce_off_fails(aws):
 def test_a_malformed_encryption_key_fails(aws):
     aws.COGNITO_TOKEN_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert ids() == ["accounts.E010"]
+
+
+def test_an_unknown_issuer_format_fails(aws, settings):
+    settings.COGNITO_ISSUER_FORMAT = "newest"
+    assert ids() == ["accounts.E011"]

@@ -242,3 +242,37 @@ def test_a_cached_token_of_a_client_no_longer_accepted_is_refused(api_client, fa
     response = _get(api_client, ME, token)
     assert response.status_code == 401
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+UPDATED_ISSUER = f"https://issuer-cognito-idp.{fakes.REGION}.amazonaws.com/{fakes.POOL_ID}"
+
+
+@pytest.mark.parametrize(
+    ("expected", "issued", "status"),
+    [
+        ("original", fakes.ISSUER, 200),
+        ("original", UPDATED_ISSUER, 401),
+        ("updated", UPDATED_ISSUER, 200),
+        ("updated", fakes.ISSUER, 401),
+    ],
+    ids=["original as expected", "updated when original expected", "updated as expected", "original when updated"],
+)
+def test_the_api_follows_the_configured_issuer_format(api_client, fake_api, settings, expected, issued, status):
+    """The local stack ignores IssuerConfiguration, so the updated issuer is tested with the fake seam."""
+    settings.COGNITO_ISSUER_FORMAT = expected
+    response = _get(api_client, ME, fake_api.keys[0].sign(machine_claims(iss=issued)))
+    assert response.status_code == status
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("expected", "issued", "ok"), [("updated", UPDATED_ISSUER, True), ("updated", fakes.ISSUER, False)]
+)
+def test_sign_in_follows_the_configured_issuer_format(fake_api, settings, expected, issued, ok):
+    settings.COGNITO_ISSUER_FORMAT = expected
+    token = fake_api.keys[0].sign(fakes.id_claims(iss=issued))
+    if ok:
+        assert tokens.verify_token(token, token_use="id")["iss"] == issued
+    else:
+        with pytest.raises(tokens.InvalidToken):
+            tokens.verify_token(token, token_use="id")
