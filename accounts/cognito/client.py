@@ -339,6 +339,15 @@ class CognitoClient:
         self._call("admin_add_user_to_group", UserPoolId=self.pool_id, Username=username, GroupName=group)
 
     @sensitive_variables("access_token")
+    @sensitive_variables("access_token")
+    def token_user_check(self, access_token):
+        """Ask Cognito whether an access token still stands (GetUser); raise NotAuthorized when it was revoked.
+
+        GetUser accepts only tokens with the ``aws.cognito.signin.user.admin`` scope.
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetUser.html
+        """
+        self._call("get_user", AccessToken=access_token)
+
     def global_sign_out(self, access_token):
         """Invalidate every refresh token of the access token's user (GlobalSignOut)."""
         self._call("global_sign_out", AccessToken=access_token)

@@ -176,6 +176,10 @@ COGNITO_API_CLIENT_IDS = env.list("COGNITO_API_CLIENT_IDS", default=[])
 # Requests per client (machine client, user or address) that DRF's throttle allows.
 # https://www.django-rest-framework.org/api-guide/throttling/
 COGNITO_API_THROTTLE_RATE = env("COGNITO_API_THROTTLE_RATE", default="600/minute")
+# Opt-in: at most once per this many seconds per token, ask Cognito (GetUser) whether
+# a person's access token was revoked or signed out globally; 0 is off (offline only).
+# Only tokens with the aws.cognito.signin.user.admin scope can be asked about.
+COGNITO_API_REVOCATION_CHECK_SECONDS = env.int("COGNITO_API_REVOCATION_CHECK_SECONDS", default=0)
 # The cache alias that holds verified tokens (by digest, until they expire) and throttle counts.
 COGNITO_API_CACHE = "api"
 CACHES = {

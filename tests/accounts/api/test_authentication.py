@@ -276,3 +276,15 @@ def test_sign_in_follows_the_configured_issuer_format(fake_api, settings, expect
     else:
         with pytest.raises(tokens.InvalidToken):
             tokens.verify_token(token, token_use="id")
+
+
+def test_the_revocation_check_refuses_for_now_when_cognito_cannot_answer(api_client, fake_api, settings):
+    """The fake serves no user-pool API, so GetUser gets an answer the seam cannot read: 503, not a 500."""
+    settings.COGNITO_API_REVOCATION_CHECK_SECONDS = 60
+    person = fake_api.keys[0].sign(fakes.access_claims(scope="openid aws.cognito.signin.user.admin"))
+    response = _get(api_client, ME, person)
+    assert response.status_code == 503
+    assert response.json()["error"] == "temporarily_unavailable"
+    # Machine tokens and tokens without the GetUser scope are never asked about.
+    assert _get(api_client, ME, fake_api.keys[0].sign(machine_claims())).status_code == 200
+    assert _get(api_client, ME, fake_api.keys[0].sign(fakes.access_claims())).status_code == 200

@@ -1,11 +1,13 @@
 """The API with real tokens from the local stack: client credentials, the code flow, InitiateAuth."""
 
+import time
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
 
+from accounts.cognito.client import CognitoClient
 from tests.conftest import TEST_CLIENT_ORIGIN
 from tests.flows import FormFields
 
@@ -136,3 +138,44 @@ def test_an_initiate_auth_token_lacks_the_api_scopes(api_client, boto, cognito_a
         assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
     finally:
         boto.delete_user_pool_client(UserPoolId=cognito_api.pool_id, ClientId=public["ClientId"])
+
+
+def test_the_opt_in_revocation_check_sees_a_global_sign_out(
+    api_client, local_stack, cognito_api, boto, demo, settings, monkeypatch
+):
+    """Offline verification cannot see a global sign-out; GetUser, asked at most once per window, can.
+
+    A user of its own, so that signing them out everywhere touches no other test's demo user.
+    """
+    settings.COGNITO_API_REVOCATION_CHECK_SECONDS = 1
+    email = "signed-out-api@example.com"
+    boto.admin_create_user(
+        UserPoolId=cognito_api.pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    boto.admin_set_user_password(
+        UserPoolId=cognito_api.pool_id, Username=email, Password=demo["password"], Permanent=True
+    )
+    tokens = code_flow_tokens(
+        local_stack.url,
+        cognito_api.client_id,
+        cognito_api.client_secret,
+        email,
+        demo["password"],
+        "openid aws.cognito.signin.user.admin",
+    )
+    asked = []
+    real = CognitoClient.token_user_check
+    monkeypatch.setattr(CognitoClient, "token_user_check", lambda self, token: asked.append(1) or real(self, token))
+    for _ in range(3):
+        assert _bearer(api_client, "/api/v1/me", tokens["access_token"]).status_code == 200
+    assert asked == [1]
+    boto.admin_user_global_sign_out(UserPoolId=cognito_api.pool_id, Username=email)
+    time.sleep(1.1)
+    refused = _bearer(api_client, "/api/v1/me", tokens["access_token"])
+    assert refused.status_code == 401
+    assert 'error_description="The access token has been revoked."' in refused["WWW-Authenticate"]
+    assert not User.objects.exists()
+    boto.admin_delete_user(UserPoolId=cognito_api.pool_id, Username=email)
