@@ -9,6 +9,7 @@ tokens, so a repeat call costs no signature check.
 import hashlib
 import logging
 import re
+import threading
 import time
 
 from django.conf import settings
@@ -32,6 +33,8 @@ MAX_TOKEN_LENGTH = 16 * 1024
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _CACHE_PREFIX = "api-token:"
 _CHECKED_PREFIX = "api-token-checked:"
+# Striped locks: a first call's verification is not repeated by the calls that arrive with it.
+_VERIFY_LOCKS = tuple(threading.Lock() for _ in range(64))
 #: GetUser answers only for tokens with this scope.
 USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 
@@ -84,30 +87,44 @@ class CognitoBearerAuthentication(BaseAuthentication):
     @sensitive_variables("raw_token")
     def get_validated_token(self, raw_token):
         """Return the verified token, from the cache of verified tokens when it is there."""
-        cache = caches[settings.COGNITO_API_CACHE]
-        key = _CACHE_PREFIX + hashlib.sha256(raw_token.encode()).hexdigest()
-        claims = cache.get(key)
+        digest = hashlib.sha256(raw_token.encode()).hexdigest()
         client_ids = api_client_ids()
-        # The cache keeps a token no longer than its exp; checking again guards a cache that rounds up.
-        # The client is checked again too: the accepted clients may have changed since it was cached.
-        if claims is not None and claims["exp"] + settings.COGNITO_CLOCK_SKEW > time.time():
-            if claims.get("client_id") not in client_ids:
-                raise InvalidBearerToken(
-                    "The access token is not valid: client_id is not an app client this site accepts"
-                )
+        claims = self._cached(digest, client_ids)
+        if claims is not None:
             return BearerToken(claims)
+        # One verification per token and process: concurrent first calls with the same token wait for it.
+        with _VERIFY_LOCKS[int(digest[:8], 16) % len(_VERIFY_LOCKS)]:
+            claims = self._cached(digest, client_ids)
+            if claims is None:
+                claims = self._verify(raw_token, client_ids)
+                timeout = int(claims["exp"] - time.time())
+                if timeout > 0:
+                    caches[settings.COGNITO_API_CACHE].set(_CACHE_PREFIX + digest, claims, timeout)
+        return BearerToken(claims)
+
+    @staticmethod
+    def _cached(digest, client_ids):
+        """Return the cached claims of a verified token, or None; refuse one whose client is no longer accepted."""
+        claims = caches[settings.COGNITO_API_CACHE].get(_CACHE_PREFIX + digest)
+        # The cache keeps a token no longer than its exp; checking again guards a cache that rounds up.
+        if claims is None or claims["exp"] + settings.COGNITO_CLOCK_SKEW <= time.time():
+            return None
+        # The accepted clients may have changed since the token was cached.
+        if claims.get("client_id") not in client_ids:
+            raise InvalidBearerToken("The access token is not valid: client_id is not an app client this site accepts")
+        return claims
+
+    @staticmethod
+    @sensitive_variables("raw_token")
+    def _verify(raw_token, client_ids):
         try:
-            claims = verify_token(raw_token, token_use="access", client_ids=client_ids)
+            return verify_token(raw_token, token_use="access", client_ids=client_ids)
         except CognitoUnavailable as exc:
             logger.warning("Cannot check a bearer token: %s", exc)
             raise KeysUnavailable() from exc
         except InvalidToken as exc:
             logger.info("Refused a bearer token: %s", exc)
             raise InvalidBearerToken(f"The access token is not valid: {exc}") from exc
-        timeout = int(claims["exp"] - time.time())
-        if timeout > 0:
-            cache.set(key, claims, timeout)
-        return BearerToken(claims)
 
     @sensitive_variables("raw_token")
     def check_not_revoked(self, raw_token, token):

@@ -8,11 +8,13 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.api.authentication import CognitoBearerAuthentication
 from accounts.cognito import tokens
 from tests import fakes
 
@@ -288,3 +290,27 @@ def test_the_revocation_check_refuses_for_now_when_cognito_cannot_answer(api_cli
     # Machine tokens and tokens without the GetUser scope are never asked about.
     assert _get(api_client, ME, fake_api.keys[0].sign(machine_claims())).status_code == 200
     assert _get(api_client, ME, fake_api.keys[0].sign(fakes.access_claims())).status_code == 200
+
+
+def test_concurrent_first_calls_with_one_token_verify_it_once(fake_api, monkeypatch):
+    token = fake_api.keys[0].sign(machine_claims())
+    checks = []
+    real = tokens.jwt.decode
+
+    def slow_decode(*args, **kwargs):
+        checks.append(1)
+        time.sleep(0.05)  # long enough for the other threads to arrive while it runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tokens.jwt, "decode", slow_decode)
+    authentication = CognitoBearerAuthentication()
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(authentication.get_validated_token(token).sub)) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [MACHINE] * 4
+    assert len(checks) == 1
