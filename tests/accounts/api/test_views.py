@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from accounts.models import UserSession
@@ -74,6 +75,7 @@ def test_the_openapi_document_lists_every_endpoint_with_its_scopes(fake_api):
     response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     document = response.json()
+    validate_schema(document)  # drf-spectacular's OpenAPI 3 JSON Schema check; raises on an invalid document
     assert set(document["paths"]) == {
         "/api/v1/me",
         "/api/v1/me/sessions",
