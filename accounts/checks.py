@@ -94,7 +94,7 @@ def check_cognito_settings(app_configs, **kwargs):
             Error(
                 f"COGNITO_ISSUER_FORMAT is {settings.COGNITO_ISSUER_FORMAT!r}.",
                 hint="Use 'original' or 'updated', as the pool's IssuerConfiguration says.",
-                id="accounts.E011",
+                id="accounts.E012",
             )
         )
     return errors

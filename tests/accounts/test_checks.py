@@ -72,4 +72,4 @@ def test_a_malformed_encryption_key_fails(aws):
 
 def test_an_unknown_issuer_format_fails(aws, settings):
     settings.COGNITO_ISSUER_FORMAT = "newest"
-    assert ids() == ["accounts.E011"]
+    assert ids() == ["accounts.E012"]
