@@ -1,7 +1,7 @@
 """The API under /api/v1/ (included by accounts/urls.py)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from . import schema, views
@@ -23,7 +23,9 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api_schema", authentication_classes=[], permission_classes=[AllowAny]),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", authentication_classes=[], permission_classes=[AllowAny]
+        ),
         name="api_docs",
     ),
 ]

@@ -107,3 +107,8 @@ def test_the_docs_page_uses_bundled_assets_only(fake_api):
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower()
     assert "unpkg" not in page.lower()
+    # No inline script (a Content-Security-Policy without 'unsafe-inline' would block it): the set-up is a file.
+    assert "<script>" not in page
+    script = APIClient().get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
