@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
+from .cognito.endpoints import ISSUER_HOSTS
+
 # Pool ids look like eu-west-1_AbC123dEf.
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 REQUIRED = ("COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET")
@@ -94,6 +96,14 @@ def check_cognito_settings(app_configs, **kwargs):
             )
     if not settings.COGNITO_TIMEOUT or settings.COGNITO_TIMEOUT <= 0:
         errors.append(Error("COGNITO_TIMEOUT must be a positive number of seconds.", id="accounts.E009"))
+    if settings.COGNITO_ISSUER_FORMAT not in ISSUER_HOSTS:
+        errors.append(
+            Error(
+                f"COGNITO_ISSUER_FORMAT is {settings.COGNITO_ISSUER_FORMAT!r}.",
+                hint="Use 'original' or 'updated', as the pool's IssuerConfiguration says.",
+                id="accounts.E012",
+            )
+        )
     return errors
 
 

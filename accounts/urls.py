@@ -16,6 +16,7 @@ urlpatterns = [
     # Ahead of the library's own logout view, which neither revokes nor POSTs only.
     path("oidc/logout/", signin_views.sign_out, name="sign_out"),
     path("oidc/", include("mozilla_django_oidc.urls")),
+    path("api/v1/", include("accounts.api.urls")),
 ]
 
 #: The admin signs staff in and out through Cognito, not with a password form (config/urls.py puts these first).

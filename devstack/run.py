@@ -46,7 +46,29 @@ def settings_from_environment(environ):
     }
 
 
-def _welcome(site_port, idps):
+def read_env_file(path):
+    """Return the KEY=value lines of the file cognito_provision wrote, as a dict."""
+    values = {}
+    for line in Path(path).read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def curl_pair(env, *, site_port):
+    """Return two shell commands: get a machine token (client credentials), then call the API with it."""
+    token_url = f"{env['COGNITO_ENDPOINT_URL']}/oauth2/token"
+    scope = f"{env['COGNITO_API_IDENTIFIER']}/users.read"
+    return [
+        f"TOKEN=$(curl -s -u '{env['COGNITO_M2M_CLIENT_ID']}:{env['COGNITO_M2M_CLIENT_SECRET']}' "
+        f"-d grant_type=client_credentials -d scope={scope} {token_url} "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        f'curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:{site_port}/api/v1/users?email=staff@example.com"',
+    ]
+
+
+def _welcome(site_port, idps, env):
     demo = load_demo_users()
     print("\nDemo accounts (password for all: {}):".format(demo["password"]))
     for user in demo["users"]:
@@ -54,6 +76,9 @@ def _welcome(site_port, idps):
     print("\nSimulated identity providers (pick or type who you are on their page):")
     for name, issuer in idps.issuers.items():
         print(f"  {name:<16} {issuer}")
+    print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
+    for command in curl_pair(env, site_port=site_port):
+        print(f"  {command}")
     print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and the local stack)\n", flush=True)
 
 
@@ -95,7 +120,7 @@ def main():
             simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
             manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(state_dir / "cognito.env"))
             manage("migrate", "--no-input", "-v", "0")
-            _welcome(site_port, idps)
+            _welcome(site_port, idps, read_env_file(state_dir / "cognito.env"))
             _serve(site_port)
     except (KeyboardInterrupt, Stopped):
         pass

@@ -60,8 +60,9 @@ def _die_with_parent(command):
 class LocalStack:
     """One MiniStack process on 127.0.0.1:``port``, keeping state in ``state_dir``."""
 
-    def __init__(self, *, port=DEFAULT_PORT, state_dir, persist=True, log_path=None):
+    def __init__(self, *, port=DEFAULT_PORT, state_dir, persist=True, log_path=None, services=SERVICES):
         self.port = port
+        self.services = services
         self.state_dir = Path(state_dir)
         self.persist = persist
         self.log_path = Path(log_path) if log_path else self.state_dir / "ministack.log"
@@ -82,7 +83,7 @@ class LocalStack:
             "TMPDIR": str(self.state_dir),
             "BIND_HOST": "127.0.0.1",
             "GATEWAY_PORT": str(self.port),
-            "SERVICES": SERVICES,
+            "SERVICES": self.services,
             "AUTH": "true",
             # No listeners besides the HTTP port.
             "IOT_MTLS_ENABLED": "0",

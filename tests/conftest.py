@@ -16,7 +16,7 @@ from accounts.cognito.client import CognitoClient
 from accounts.provisioning.pool import load_spec, pool_provision
 from devstack.demo import demo_users_seed, load_demo_users
 from devstack.idps import PROVIDERS, SimulatedProviders
-from devstack.stack import LocalStack
+from devstack.stack import SERVICES, LocalStack
 from tests import fakes
 from tests.flows import REGION, free_port, local_boto
 
@@ -29,7 +29,13 @@ TEST_CLIENT_ORIGIN = "http://testserver"
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
-    stack = LocalStack(port=free_port(), state_dir=tmp_path_factory.mktemp("ministack"), persist=False)
+    # With API Gateway too: tests/accounts/api/test_gateway.py compares the API's decisions with its authorizer's.
+    stack = LocalStack(
+        port=free_port(),
+        state_dir=tmp_path_factory.mktemp("ministack"),
+        persist=False,
+        services=f"{SERVICES},apigateway",
+    )
     with stack:
         yield stack
 

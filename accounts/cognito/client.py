@@ -23,6 +23,7 @@ from .types import (
     PoolAttribute,
     PoolGroup,
     PoolUser,
+    ResourceServer,
     UserPool,
     UsersPage,
 )
@@ -83,6 +84,22 @@ def _user(raw):
         preferred_mfa=raw.get("PreferredMfaSetting") or "",
         mfa_methods=tuple(raw.get("UserMFASettingList") or ()),
     )
+
+
+def _resource_server(raw):
+    return ResourceServer(
+        identifier=raw["Identifier"],
+        name=raw.get("Name", ""),
+        scopes=tuple(scope["ScopeName"] for scope in raw.get("Scopes", [])),
+    )
+
+
+def _resource_server_spec(identifier, name, scopes):
+    return {
+        "Identifier": identifier,
+        "Name": name,
+        "Scopes": [{"ScopeName": scope, "ScopeDescription": text} for scope, text in scopes.items()],
+    }
 
 
 def _group(raw):
@@ -200,6 +217,28 @@ class CognitoClient:
         client = self._call("describe_user_pool_client", UserPoolId=self.pool_id, ClientId=client_id)["UserPoolClient"]
         return AppClient(id=client["ClientId"], name=client["ClientName"], secret=client.get("ClientSecret", ""))
 
+    # -- resource servers --------------------------------------------------------
+
+    def list_resource_servers(self):
+        return [
+            _resource_server(r)
+            for r in self._paginate("list_resource_servers", "ResourceServers", UserPoolId=self.pool_id, MaxResults=50)
+        ]
+
+    def create_resource_server(self, identifier, *, name, scopes):
+        """Create a resource server; ``scopes`` maps each scope name to its description."""
+        raw = self._call(
+            "create_resource_server", UserPoolId=self.pool_id, **_resource_server_spec(identifier, name, scopes)
+        )
+        return _resource_server(raw["ResourceServer"])
+
+    def update_resource_server(self, identifier, *, name, scopes):
+        """Replace a resource server's name and scopes (UpdateResourceServer resets what it is not given)."""
+        raw = self._call(
+            "update_resource_server", UserPoolId=self.pool_id, **_resource_server_spec(identifier, name, scopes)
+        )
+        return _resource_server(raw["ResourceServer"])
+
     # -- groups ----------------------------------------------------------------
 
     def list_groups(self) -> list[PoolGroup]:
@@ -298,6 +337,15 @@ class CognitoClient:
 
     def add_user_to_group(self, username: str, group: str) -> None:
         self._call("admin_add_user_to_group", UserPoolId=self.pool_id, Username=username, GroupName=group)
+
+    @sensitive_variables("access_token")
+    def token_user_check(self, access_token: str) -> None:
+        """Ask Cognito whether an access token still stands (GetUser); raise NotAuthorized when it was revoked.
+
+        GetUser accepts only tokens with the ``aws.cognito.signin.user.admin`` scope.
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetUser.html
+        """
+        self._call("get_user", AccessToken=access_token)
 
     @sensitive_variables("access_token")
     def global_sign_out(self, access_token: str) -> None:

@@ -3,8 +3,10 @@
 This is the only place that knows how Cognito lays out its URLs, so switching
 between the local stack and AWS changes environment variables, never code.
 
-- The issuer is always ``https://cognito-idp.{region}.amazonaws.com/{pool_id}``:
-  it is what the ``iss`` claim must equal, wherever the tokens were minted.
+- The issuer is ``https://cognito-idp.{region}.amazonaws.com/{pool_id}``, or with
+  ``issuer_format="updated"`` ``https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}``
+  (a pool's ``IssuerConfiguration``; AWS recommends it and multi-Region replication
+  requires it): it is what the ``iss`` claim must equal, wherever the tokens were minted.
   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
 - JWKS lives on the issuer host on AWS, and under the endpoint override locally.
 - The OAuth endpoints (authorize, token, userInfo, revoke) and ``/logout`` live on
@@ -29,9 +31,14 @@ class CognitoEndpoints:
     logout: str
 
 
-def derive_endpoints(*, region: str, pool_id: str, domain: str, endpoint_url: str = "") -> "CognitoEndpoints":
+ISSUER_HOSTS = {"original": "cognito-idp", "updated": "issuer-cognito-idp"}
+
+
+def derive_endpoints(
+    *, region: str, pool_id: str, domain: str, endpoint_url: str = "", issuer_format: str = "original"
+) -> "CognitoEndpoints":
     """Return the URLs of one user pool; a pure function of its arguments."""
-    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    issuer = f"https://{ISSUER_HOSTS[issuer_format]}.{region}.amazonaws.com/{pool_id}"
     endpoint_url = (endpoint_url or "").rstrip("/")
     domain = (domain or endpoint_url).rstrip("/")
     key_host = f"{endpoint_url}/{pool_id}" if endpoint_url else issuer
@@ -53,4 +60,5 @@ def cognito_endpoints() -> "CognitoEndpoints":
         pool_id=settings.COGNITO_USER_POOL_ID,
         domain=settings.COGNITO_DOMAIN,
         endpoint_url=settings.COGNITO_ENDPOINT_URL,
+        issuer_format=settings.COGNITO_ISSUER_FORMAT,
     )

@@ -8,6 +8,7 @@ import hmac
 import logging
 import threading
 import time
+from collections.abc import Collection
 
 import jwt
 import requests
@@ -134,13 +135,16 @@ class JWKSCache:
 jwks_cache = JWKSCache()
 
 
-def verify_token(token: str, *, token_use: str, nonce: str | None = None) -> dict:
+def verify_token(
+    token: str, *, token_use: str, nonce: str | None = None, client_ids: Collection[str] | None = None
+) -> dict:
     """Return the claims of a Cognito ``id`` or ``access`` token, or raise InvalidToken.
 
     Checks, in order: the header names RS256 and a kid; the signature against
     the pool's JWKS; ``exp``; ``iss`` equal to the pool's issuer; ``exp`` and
     ``iat`` numbers at most a day apart; ``token_use``; the client (``aud`` for
-    ID tokens, ``client_id`` for access tokens); the nonce.
+    ID tokens, ``client_id`` for access tokens) is one of ``client_ids``, by
+    default only the site's own app client (sign-in never widens it); the nonce.
     """
     if not token or not isinstance(token, str):
         raise InvalidToken(f"no {token_use} token in the response")
@@ -181,8 +185,11 @@ def verify_token(token: str, *, token_use: str, nonce: str | None = None) -> dic
         raise InvalidToken(f"token_use is {claims['token_use']!r}, expected {token_use!r}")
     # aws-jwt-verify: ID tokens name the client in aud, access tokens in client_id.
     client_claim = "aud" if token_use == "id" else "client_id"
-    if claims.get(client_claim) != settings.COGNITO_CLIENT_ID:
-        raise InvalidToken(f"{client_claim} is not this site's app client")
+    allowed = {settings.COGNITO_CLIENT_ID} if client_ids is None else set(client_ids)
+    client = claims.get(client_claim)
+    # An empty id in the settings must never match a token that lacks the claim.
+    if not isinstance(client, str) or not client or client not in allowed:
+        raise InvalidToken(f"{client_claim} is not an app client this site accepts")
     # Compared as bytes: compare_digest refuses non-ASCII str, which a forged claim could carry.
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
         raise InvalidToken("nonce does not match the one sent with the sign-in request")

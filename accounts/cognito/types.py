@@ -18,6 +18,16 @@ class UserPool:
 
 
 @dataclass(frozen=True)
+class ResourceServer:
+    """A resource server of the pool: the API its custom scopes are named after."""
+
+    identifier: str
+    name: str
+    #: The scope names without the identifier, e.g. ("users.read",).
+    scopes: tuple = ()
+
+
+@dataclass(frozen=True)
 class AppClient:
     id: str
     name: str

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from ..cognito.client import CognitoClient
-from ..exceptions import CognitoError
+from ..exceptions import CognitoError, InputRefused
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ class ProvisionResult:
     domain: str = ""
     identity_providers: list = field(default_factory=list)
     changes: list = field(default_factory=list)
+    api_identifier: str = ""
+    m2m_client_id: str = ""
+    m2m_client_secret: str = field(default="", repr=False)
 
     def env_lines(self, *, endpoint_url):
         """Return the settings a site needs to use this pool, as KEY=value lines."""
@@ -35,6 +38,9 @@ class ProvisionResult:
             f"COGNITO_DOMAIN={self.domain}",
             f"COGNITO_ENDPOINT_URL={endpoint_url}",
             f"COGNITO_IDENTITY_PROVIDERS={','.join(self.identity_providers)}",
+            f"COGNITO_API_IDENTIFIER={self.api_identifier}",
+            f"COGNITO_M2M_CLIENT_ID={self.m2m_client_id}",
+            f"COGNITO_M2M_CLIENT_SECRET={self.m2m_client_secret}",
         ]
 
 
@@ -76,13 +82,93 @@ def _pool_params(spec):
     }
 
 
+def _api_scopes(spec, names):
+    identifier = spec.get("resource_server", {}).get("identifier", "")
+    return [f"{identifier}/{name}" for name in names]
+
+
+def spec_check(spec):
+    """Refuse, before any call, what Cognito refuses but the local stack accepts (see README).
+
+    A client scope must be declared by the resource server (Cognito:
+    ScopeDoesNotExistException); the client-credentials grant needs a secret and
+    only custom scopes (InvalidOAuthFlowException).
+    """
+    declared = set(spec.get("resource_server", {}).get("scopes", {}))
+    for section in ("client", "machine_client"):
+        client = spec.get(section)
+        if not client:
+            continue
+        unknown = sorted(set(client.get("api_scopes", [])) - declared)
+        if unknown:
+            raise InputRefused(
+                f"[{section}] asks for scopes the resource server does not declare: {', '.join(unknown)}"
+            )
+        if "client_credentials" in client.get("oauth_flows", []):
+            if not client.get("generate_secret"):
+                raise InputRefused(f"[{section}] uses client credentials, which need generate_secret = true")
+            if client.get("scopes") or not client.get("api_scopes"):
+                raise InputRefused(
+                    f"[{section}] uses client credentials: only the resource server's scopes are allowed"
+                )
+            if set(client.get("oauth_flows", [])) != {"client_credentials"}:
+                raise InputRefused(f"[{section}] mixes client credentials with another OAuth flow")
+    if spec.get("machine_client") and not spec.get("resource_server"):
+        raise InputRefused("[machine_client] needs a [resource_server] to have scopes from")
+
+
+def _machine_client_params(spec):
+    client = spec["machine_client"]
+    return {
+        "ClientName": client["name"],
+        "GenerateSecret": client["generate_secret"],
+        "AllowedOAuthFlows": client["oauth_flows"],
+        "AllowedOAuthScopes": _api_scopes(spec, client["api_scopes"]),
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "EnableTokenRevocation": True,
+        "PreventUserExistenceErrors": "ENABLED",
+        "AccessTokenValidity": client["access_token_minutes"],
+        "TokenValidityUnits": {"AccessToken": "minutes"},
+    }
+
+
+def _client_upsert(cognito, params, changes):
+    """Create the app client named in ``params`` or bring it back to them; return it with its secret."""
+    clients = cognito.find_app_clients(params["ClientName"])
+    if len(clients) > 1:
+        raise CognitoError(f"{len(clients)} app clients are named {params['ClientName']!r}")
+    if clients:
+        cognito.update_app_client(clients[0].id, **params)
+        client = cognito.describe_app_client(clients[0].id)
+        changes.append(f"updated app client {client.id}")
+    else:
+        client = cognito.create_app_client(**params)
+        changes.append(f"created app client {client.id}")
+    return client
+
+
+def resource_server_provision(*, spec, cognito, identifier, changes):
+    """Create or update the resource server declared in ``spec`` under ``identifier``."""
+    declared = spec["resource_server"]
+    scopes = dict(declared["scopes"])
+    existing = {server.identifier: server for server in cognito.list_resource_servers()}
+    current = existing.get(identifier)
+    if current is None:
+        cognito.create_resource_server(identifier, name=declared["name"], scopes=scopes)
+        changes.append(f"created resource server {identifier}")
+    elif (current.name, set(current.scopes)) != (declared["name"], set(scopes)):
+        cognito.update_resource_server(identifier, name=declared["name"], scopes=scopes)
+        changes.append(f"updated resource server {identifier}")
+
+
 def _client_params(spec, origins, identity_providers=()):
     client = spec["client"]
     return {
         "ClientName": client["name"],
         "GenerateSecret": client["generate_secret"],
         "AllowedOAuthFlows": client["oauth_flows"],
-        "AllowedOAuthScopes": client["scopes"],
+        "AllowedOAuthScopes": [*client["scopes"], *_api_scopes(spec, client.get("api_scopes", []))],
         "AllowedOAuthFlowsUserPoolClient": True,
         "SupportedIdentityProviders": [*client["identity_providers"], *identity_providers],
         "CallbackURLs": [f"{o}{client['callback_path']}" for o in origins],
@@ -109,6 +195,7 @@ def pool_provision(
     Cognito is the only side written. A failure part-way leaves what was
     already created in place; running again picks up from there.
     """
+    spec_check(spec)
     cognito = cognito or CognitoClient()
     changes = []
 
@@ -146,17 +233,15 @@ def pool_provision(
     )
     changes.extend(providers.changes)
 
-    client_params = _client_params(spec, site_origins(spec, extra_site_urls), providers.names)
-    clients = cognito.find_app_clients(client_params["ClientName"])
-    if len(clients) > 1:
-        raise CognitoError(f"{len(clients)} app clients are named {client_params['ClientName']!r}")
-    if clients:
-        cognito.update_app_client(clients[0].id, **client_params)
-        client = cognito.describe_app_client(clients[0].id)
-        changes.append(f"updated app client {client.id}")
-    else:
-        client = cognito.create_app_client(**client_params)
-        changes.append(f"created app client {client.id}")
+    # The resource server before the clients: a client may only name scopes that exist.
+    identifier = ""
+    if spec.get("resource_server"):
+        identifier = spec["resource_server"]["identifier"]
+        resource_server_provision(spec=spec, cognito=cognito, identifier=identifier, changes=changes)
+    client = _client_upsert(
+        cognito, _client_params(spec, site_origins(spec, extra_site_urls), providers.names), changes
+    )
+    machine = _client_upsert(cognito, _machine_client_params(spec), changes) if spec.get("machine_client") else None
 
     existing_groups = {group.name: group for group in cognito.list_groups()}
     for group in spec.get("groups", []):
@@ -178,6 +263,9 @@ def pool_provision(
         domain=domain,
         identity_providers=providers.names,
         changes=changes,
+        api_identifier=identifier,
+        m2m_client_id=machine.id if machine else "",
+        m2m_client_secret=machine.secret if machine else "",
     )
 
 

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "mozilla_django_oidc",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files served by the site itself: /api/v1/docs/ works offline, with no CDN.
+    "drf_spectacular_sidecar",
     "accounts",
 ]
 
@@ -129,6 +133,11 @@ COGNITO_TIMEOUT = env.float("COGNITO_TIMEOUT", default=5.0)
 # Facebook, SignInWithApple); each must be a supported provider of the app client.
 # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
 COGNITO_IDENTITY_PROVIDERS = env.list("COGNITO_IDENTITY_PROVIDERS", default=[])
+# Which issuer the pool's tokens carry: "original" (https://cognito-idp...) or
+# "updated" (https://issuer-cognito-idp..., the pool's IssuerConfiguration). Sign-in
+# and the API both expect it. The local stack always issues the original.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+COGNITO_ISSUER_FORMAT = env("COGNITO_ISSUER_FORMAT", default="original")
 # Clock skew tolerated when checking exp/iat, in seconds.
 COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
 # Bulk admin actions: calls per second (Cognito's UserUpdate quota is 25/s per
@@ -160,6 +169,60 @@ COGNITO_TOKEN_ENCRYPTION_KEYS = env.list("COGNITO_TOKEN_ENCRYPTION_KEYS", defaul
 # standard credential chain applies.
 COGNITO_LOCAL_ACCESS_KEY_ID = "test"
 COGNITO_LOCAL_SECRET_ACCESS_KEY = "test"
+
+# ------------------------------------------------------------------------------
+# The API (accounts/api/): Cognito access tokens as Bearer tokens, RFC 6750
+# https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html
+# ------------------------------------------------------------------------------
+# The resource server's identifier: scopes arrive as "{identifier}/users.read".
+COGNITO_API_IDENTIFIER = env("COGNITO_API_IDENTIFIER", default="https://api.django-cognito-site.local")
+# The machine client cognito_provision creates (client-credentials grant); its
+# secret is for callers such as `make run`'s curl example, the site never sends it.
+COGNITO_M2M_CLIENT_ID = env("COGNITO_M2M_CLIENT_ID", default="")
+COGNITO_M2M_CLIENT_SECRET = env("COGNITO_M2M_CLIENT_SECRET", default="")
+# App clients whose access tokens the API accepts; empty means the site's own
+# client and the machine client. Sign-in always requires the site's own client.
+COGNITO_API_CLIENT_IDS = env.list("COGNITO_API_CLIENT_IDS", default=[])
+# Requests per client (machine client, user or address) that DRF's throttle allows.
+# https://www.django-rest-framework.org/api-guide/throttling/
+COGNITO_API_THROTTLE_RATE = env("COGNITO_API_THROTTLE_RATE", default="600/minute")
+# Opt-in: at most once per this many seconds per token, ask Cognito (GetUser) whether
+# a person's access token was revoked or signed out globally; 0 is off (offline only).
+# Only tokens with the aws.cognito.signin.user.admin scope can be asked about.
+COGNITO_API_REVOCATION_CHECK_SECONDS = env.int("COGNITO_API_REVOCATION_CHECK_SECONDS", default=0)
+# The cache alias that holds verified tokens (by digest, until they expire) and throttle counts.
+COGNITO_API_CACHE = "api"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Bounded: LocMemCache culls a third of its entries when it is full.
+    "api": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "api",
+        "OPTIONS": {"MAX_ENTRIES": env.int("COGNITO_API_CACHE_ENTRIES", default=10000)},
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.CognitoBearerAuthentication",
+        "accounts.api.authentication.SessionCSRFAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.HasScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Site API",
+    "DESCRIPTION": "Called with a Cognito access token (Authorization: Bearer), or a signed-in browser session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # ------------------------------------------------------------------------------
 # mozilla-django-oidc: endpoints and client credentials are filled in lazily

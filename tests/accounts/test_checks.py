@@ -94,3 +94,8 @@ def test_debug_allows_a_development_key(settings):
     settings.DEBUG = True
     settings.SECRET_KEY = "django-insecure-local-development-only"
     assert check_secret_key(None) == []
+
+
+def test_an_unknown_issuer_format_fails(aws, settings):
+    settings.COGNITO_ISSUER_FORMAT = "newest"
+    assert ids() == ["accounts.E012"]

@@ -100,8 +100,8 @@ class Command(BaseCommand):
                 fh.write("\n".join(lines) + "\n")
             self.stdout.write(f"Wrote {path}")
         else:
-            self.stdout.write("Settings for this pool (the client secret is left out; use --write-env to get it):")
+            self.stdout.write("Settings for this pool (the client secrets are left out; use --write-env to get it):")
             for line in lines:
-                if not line.startswith("COGNITO_CLIENT_SECRET="):
+                if "_SECRET=" not in line:
                     self.stdout.write(f"  {line}")
         self.stdout.write(self.style.SUCCESS("Done."))

@@ -38,3 +38,9 @@ def test_the_library_settings_are_derived_from_cognito_settings(settings):
     assert oidc_setting("OIDC_RP_CLIENT_ID") == "abc"
     assert oidc_setting("OIDC_TIMEOUT") == 7.5
     assert oidc_setting("OIDC_USE_PKCE") is True
+
+
+def test_the_updated_issuer_format_changes_iss_and_the_aws_jwks_host():
+    urls = derive_endpoints(region="eu-west-1", pool_id="eu-west-1_Abc", domain="https://x", issuer_format="updated")
+    assert urls.issuer == "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
+    assert urls.jwks == "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json"

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.cognito.client import CognitoClient
 from accounts.cognito.types import IdentityProvider
 from accounts.exceptions import CognitoError
-from accounts.provisioning.pool import identity_providers_provision, load_spec
+from accounts.provisioning.pool import identity_providers_provision, load_spec, pool_provision
 from tests.flows import local_boto
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +30,21 @@ def _pool_state(client, name):
     assert len(pools) == 1
     pool_id = pools[0]["Id"]
     clients = client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    # The site's own client first; the machine client is asserted on its own.
+    clients = sorted(clients, key=lambda c: c["ClientName"] != "django-site")
     groups = client.list_groups(UserPoolId=pool_id)["Groups"]
     details = client.describe_user_pool_client(UserPoolId=pool_id, ClientId=clients[0]["ClientId"])["UserPoolClient"]
     return pool_id, clients, groups, details
 
 
-def test_running_twice_leaves_one_pool_one_client_three_groups(empty_stack, tmp_path):
+def test_running_twice_leaves_one_pool_two_clients_three_groups(empty_stack, tmp_path):
     env_file = tmp_path / "cognito.env"
     call_command("cognito_provision", "--write-env", str(env_file))
     first = env_file.read_text()
     call_command("cognito_provision", "--write-env", str(env_file))
 
     pool_id, clients, groups, details = _pool_state(empty_stack, "django-cognito-site")
-    assert len(clients) == 1
+    assert sorted(c["ClientName"] for c in clients) == ["django-site", "django-site-machine"]
     assert sorted(g["GroupName"] for g in groups) == ["admins", "members", "staff"]
     # The second run kept the same ids and secret, so a running site keeps working.
     assert env_file.read_text() == first
@@ -50,7 +52,16 @@ def test_running_twice_leaves_one_pool_one_client_three_groups(empty_stack, tmp_
     assert f"COGNITO_CLIENT_SECRET={details['ClientSecret']}" in first
     assert (env_file.stat().st_mode & 0o777) == 0o600
     assert details["AllowedOAuthFlows"] == ["code"]
-    assert set(details["AllowedOAuthScopes"]) == {"openid", "email", "profile", "aws.cognito.signin.user.admin"}
+    api = "https://api.django-cognito-site.local"
+    assert set(details["AllowedOAuthScopes"]) == {
+        "openid",
+        "email",
+        "profile",
+        "aws.cognito.signin.user.admin",
+        f"{api}/sessions.read",
+        f"{api}/sessions.write",
+        f"{api}/users.read",
+    }
     assert set(details["CallbackURLs"]) == {
         "http://127.0.0.1:8000/oidc/callback/",
         "http://localhost:8000/oidc/callback/",
@@ -84,9 +95,12 @@ def test_demo_users_are_refused_outside_the_local_stack(settings):
 def test_printed_settings_leave_the_client_secret_out(empty_stack, capsys):
     call_command("cognito_provision")
     out = capsys.readouterr().out
-    secret = _pool_state(empty_stack, "django-cognito-site")[3]["ClientSecret"]
+    pool_id, clients, _, details = _pool_state(empty_stack, "django-cognito-site")
+    machine = empty_stack.describe_user_pool_client(UserPoolId=pool_id, ClientId=clients[1]["ClientId"])
     assert "COGNITO_CLIENT_ID=" in out
-    assert secret not in out
+    assert "COGNITO_M2M_CLIENT_ID=" in out
+    assert details["ClientSecret"] not in out
+    assert machine["UserPoolClient"]["ClientSecret"] not in out
 
 
 def test_identity_providers_are_declared_once_and_offered_by_the_client(empty_stack, simulated_idps, tmp_path):
@@ -104,7 +118,7 @@ def test_identity_providers_are_declared_once_and_offered_by_the_client(empty_st
         ("Google", "OIDC"),
         ("SignInWithApple", "OIDC"),
     ]
-    assert len(clients) == 1
+    assert sorted(c["ClientName"] for c in clients) == ["django-site", "django-site-machine"]
     assert details["SupportedIdentityProviders"] == ["COGNITO", "Google", "Facebook", "SignInWithApple"]
     apple = empty_stack.describe_identity_provider(UserPoolId=pool_id, ProviderName="SignInWithApple")
     apple = apple["IdentityProvider"]
@@ -188,3 +202,60 @@ def test_a_provider_of_another_type_is_not_silently_replaced():
     cognito = _RecordingCognito(existing=[IdentityProvider(name="Google", type="OIDC")])
     with pytest.raises(CognitoError, match="has type OIDC, not Google; delete it first"):
         _declare_on_aws(cognito)
+
+
+def test_the_resource_server_and_machine_client_are_declared_once(empty_stack, tmp_path):
+    env_file = tmp_path / "cognito.env"
+    call_command("cognito_provision", "--write-env", str(env_file))
+    call_command("cognito_provision", "--write-env", str(env_file))
+    pool_id = _pool_state(empty_stack, "django-cognito-site")[0]
+    servers = empty_stack.list_resource_servers(UserPoolId=pool_id, MaxResults=50)["ResourceServers"]
+    assert [s["Identifier"] for s in servers] == ["https://api.django-cognito-site.local"]
+    assert {s["ScopeName"] for s in servers[0]["Scopes"]} == {"users.read", "sessions.read", "sessions.write"}
+    machine = next(
+        c
+        for c in empty_stack.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+        if c["ClientName"] == "django-site-machine"
+    )
+    details = empty_stack.describe_user_pool_client(UserPoolId=pool_id, ClientId=machine["ClientId"])["UserPoolClient"]
+    assert details["AllowedOAuthFlows"] == ["client_credentials"]
+    assert details["AllowedOAuthScopes"] == ["https://api.django-cognito-site.local/users.read"]
+    written = env_file.read_text()
+    assert f"COGNITO_M2M_CLIENT_ID={machine['ClientId']}" in written
+    assert f"COGNITO_M2M_CLIENT_SECRET={details['ClientSecret']}" in written
+    assert "COGNITO_API_IDENTIFIER=https://api.django-cognito-site.local" in written
+
+
+def _spec_with(**changes):
+    spec = load_spec(settings.COGNITO_PROVISION_FILE)
+    for section, values in changes.items():
+        spec[section] = {**spec[section], **values}
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"machine_client": {"api_scopes": ["users.write"]}}, "does not declare: users.write"),
+        ({"client": {"api_scopes": ["nope"]}}, "does not declare: nope"),
+        ({"machine_client": {"generate_secret": False}}, "need generate_secret"),
+        ({"machine_client": {"scopes": ["openid"]}}, "only the resource server's scopes"),
+        ({"machine_client": {"oauth_flows": ["client_credentials", "code"]}}, "mixes client credentials"),
+    ],
+    ids=["unknown machine scope", "unknown site scope", "no secret", "openid", "mixed flows"],
+)
+def test_what_only_aws_refuses_is_refused_before_any_call(changes, reason, cognito_calls_none):
+    """The local stack accepts these (see README); Cognito would refuse them, so provisioning does first."""
+    with pytest.raises(CognitoError, match=reason):
+        pool_provision(spec=_spec_with(**changes), cognito=cognito_calls_none, region=REGION)
+
+
+@pytest.fixture
+def cognito_calls_none():
+    """A seam that fails the test if provisioning calls Cognito at all."""
+
+    class NoCalls:
+        def __getattr__(self, name):
+            raise AssertionError(f"Cognito was called ({name}) before the declaration was checked")
+
+    return NoCalls()
