@@ -1,5 +1,6 @@
 """The OpenAPI description of the bearer authentication: an access token, or the client-credentials grant."""
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from ..cognito.endpoints import cognito_endpoints
@@ -40,3 +41,9 @@ class CognitoBearerScheme(OpenApiAuthenticationExtension):
     def get_security_requirement(self, auto_schema):
         scopes = [full_scope(name) for name in getattr(auto_schema.view, "required_scopes", ())]
         return [{"cognitoAccessToken": scopes}, {"cognitoClientCredentials": scopes}]
+
+
+class SessionCSRFScheme(SessionScheme):
+    """The signed-in browser session (a cookie), as drf-spectacular describes DRF's own SessionAuthentication."""
+
+    target_class = "accounts.api.authentication.SessionCSRFAuthentication"

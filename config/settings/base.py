@@ -192,15 +192,17 @@ COGNITO_API_THROTTLE_RATE = env("COGNITO_API_THROTTLE_RATE", default="600/minute
 COGNITO_API_REVOCATION_CHECK_SECONDS = env.int("COGNITO_API_REVOCATION_CHECK_SECONDS", default=0)
 # The cache alias that holds verified tokens (by digest, until they expire) and throttle counts.
 COGNITO_API_CACHE = "api"
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Bounded: LocMemCache culls a third of its entries when it is full.
-    "api": {
+# The shared cache when one is configured (so every worker agrees on throttle counts),
+# else this process's memory, bounded: LocMemCache culls a third of its entries when full.
+CACHES["api"] = (
+    {**env.cache_url_config(_CACHE_URL), "KEY_PREFIX": "api"}
+    if _CACHE_URL
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "api",
         "OPTIONS": {"MAX_ENTRIES": env.int("COGNITO_API_CACHE_ENTRIES", default=10000)},
-    },
-}
+    }
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

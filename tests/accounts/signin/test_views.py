@@ -140,7 +140,7 @@ def test_sign_out_is_post_only(client, cognito, demo):
 
 @pytest.mark.parametrize(
     ("email", "status", "expected"),
-    [("admin@example.com", 200, b"Site administration"), ("member@example.com", 403, b"No admin access")],
+    [("admin@example.com", 200, b"Users, groups and sign-in"), ("member@example.com", 403, b"No admin access")],
 )
 def test_admin_access_follows_staff_flag(client, cognito, demo, email, status, expected):
     hosted_ui_sign_in(client, email, demo["password"])
