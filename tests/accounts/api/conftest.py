@@ -36,3 +36,18 @@ def cognito_api(settings, cognito, provisioned):
     settings.COGNITO_M2M_CLIENT_ID = provisioned.m2m_client_id
     settings.COGNITO_API_CLIENT_IDS = []
     return provisioned
+
+
+@pytest.fixture
+def sessions_only_client(boto, cognito_api):
+    """A machine client of the pool allowed only the API's sessions.read scope, removed after the test."""
+    client = boto.create_user_pool_client(
+        UserPoolId=cognito_api.pool_id,
+        ClientName="sessions-read-only",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=[f"{cognito_api.api_identifier}/sessions.read"],
+        AllowedOAuthFlowsUserPoolClient=True,
+    )["UserPoolClient"]
+    yield client
+    boto.delete_user_pool_client(UserPoolId=cognito_api.pool_id, ClientId=client["ClientId"])

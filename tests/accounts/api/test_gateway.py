@@ -66,42 +66,30 @@ def gateway(local_stack, cognito_api):
 
 
 def test_the_api_decides_as_api_gateways_authorizer_except_403_for_a_missing_scope(
-    api_client, local_stack, cognito_api, boto, demo, gateway, settings
+    api_client, local_stack, cognito_api, boto, demo, gateway, settings, sessions_only_client
 ):
-    other = boto.create_user_pool_client(
-        UserPoolId=cognito_api.pool_id,
-        ClientName="gateway-sessions-only",
-        GenerateSecret=True,
-        AllowedOAuthFlows=["client_credentials"],
-        AllowedOAuthScopes=[f"{cognito_api.api_identifier}/sessions.read"],
-        AllowedOAuthFlowsUserPoolClient=True,
-    )["UserPoolClient"]
-    try:
-        settings.COGNITO_API_CLIENT_IDS = [cognito_api.client_id, cognito_api.m2m_client_id, other["ClientId"]]
-        machine = client_credentials_token(local_stack.url, cognito_api.m2m_client_id, cognito_api.m2m_client_secret)
-        no_scope = client_credentials_token(local_stack.url, other["ClientId"], other["ClientSecret"])
-        person = code_flow_tokens(
-            local_stack.url,
-            cognito_api.client_id,
-            cognito_api.client_secret,
-            "admin@example.com",
-            demo["password"],
-            f"openid {cognito_api.api_identifier}/users.read",
-        )
-        cases = {
-            "machine token with the scope": (f"Bearer {machine}", 200, 200),
-            "person's token with the scope (staff group)": (f"Bearer {person['access_token']}", 200, 200),
-            "token without the scope": (f"Bearer {no_scope}", 401, 403),
-            "ID token": (f"Bearer {person['id_token']}", 401, 401),
-            "garbage": ("Bearer not-a-token", 401, 401),
-            "no header": (None, 401, 401),
-        }
-        for case, (header, at_gateway, at_site) in cases.items():
-            headers = {"Authorization": header} if header else {}
-            gw = requests.get(gateway, headers=headers, timeout=10)
-            site = api_client.get(
-                "/api/v1/users?email=a@example.com", **({"HTTP_AUTHORIZATION": header} if header else {})
-            )
-            assert (gw.status_code, site.status_code) == (at_gateway, at_site), case
-    finally:
-        boto.delete_user_pool_client(UserPoolId=cognito_api.pool_id, ClientId=other["ClientId"])
+    other = sessions_only_client
+    settings.COGNITO_API_CLIENT_IDS = [cognito_api.client_id, cognito_api.m2m_client_id, other["ClientId"]]
+    machine = client_credentials_token(local_stack.url, cognito_api.m2m_client_id, cognito_api.m2m_client_secret)
+    no_scope = client_credentials_token(local_stack.url, other["ClientId"], other["ClientSecret"])
+    person = code_flow_tokens(
+        local_stack.url,
+        cognito_api.client_id,
+        cognito_api.client_secret,
+        "admin@example.com",
+        demo["password"],
+        f"openid {cognito_api.api_identifier}/users.read",
+    )
+    cases = {
+        "machine token with the scope": (f"Bearer {machine}", 200, 200),
+        "person's token with the scope (staff group)": (f"Bearer {person['access_token']}", 200, 200),
+        "token without the scope": (f"Bearer {no_scope}", 401, 403),
+        "ID token": (f"Bearer {person['id_token']}", 401, 401),
+        "garbage": ("Bearer not-a-token", 401, 401),
+        "no header": (None, 401, 401),
+    }
+    for case, (header, at_gateway, at_site) in cases.items():
+        headers = {"Authorization": header} if header else {}
+        gw = requests.get(gateway, headers=headers, timeout=10)
+        site = api_client.get("/api/v1/users?email=a@example.com", **({"HTTP_AUTHORIZATION": header} if header else {}))
+        assert (gw.status_code, site.status_code) == (at_gateway, at_site), case

@@ -66,26 +66,18 @@ def test_a_client_credentials_token_reads_users(api_client, local_stack, cognito
     assert User.objects.count() == 1
 
 
-def test_a_client_allowed_only_another_scope_gets_403(api_client, local_stack, cognito_api, boto, settings):
-    other = boto.create_user_pool_client(
-        UserPoolId=cognito_api.pool_id,
-        ClientName="reads-sessions-only",
-        GenerateSecret=True,
-        AllowedOAuthFlows=["client_credentials"],
-        AllowedOAuthScopes=[f"{cognito_api.api_identifier}/sessions.read"],
-        AllowedOAuthFlowsUserPoolClient=True,
-    )["UserPoolClient"]
-    try:
-        settings.COGNITO_API_CLIENT_IDS = [cognito_api.m2m_client_id, other["ClientId"]]
-        token = client_credentials_token(local_stack.url, other["ClientId"], other["ClientSecret"])
-        response = _bearer(api_client, "/api/v1/users?email=sam@example.com", token)
-        assert response.status_code == 403
-        assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
-        assert f'scope="{cognito_api.api_identifier}/users.read"' in response["WWW-Authenticate"]
-        settings.COGNITO_API_CLIENT_IDS = [cognito_api.m2m_client_id]  # not an accepted client any more
-        assert _bearer(api_client, "/api/v1/me", token).status_code == 401
-    finally:
-        boto.delete_user_pool_client(UserPoolId=cognito_api.pool_id, ClientId=other["ClientId"])
+def test_a_client_allowed_only_another_scope_gets_403(
+    api_client, local_stack, cognito_api, boto, settings, sessions_only_client
+):
+    other = sessions_only_client
+    settings.COGNITO_API_CLIENT_IDS = [cognito_api.m2m_client_id, other["ClientId"]]
+    token = client_credentials_token(local_stack.url, other["ClientId"], other["ClientSecret"])
+    response = _bearer(api_client, "/api/v1/users?email=sam@example.com", token)
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert f'scope="{cognito_api.api_identifier}/users.read"' in response["WWW-Authenticate"]
+    settings.COGNITO_API_CLIENT_IDS = [cognito_api.m2m_client_id]  # not an accepted client any more
+    assert _bearer(api_client, "/api/v1/me", token).status_code == 401
 
 
 def test_a_demo_users_access_token_calls_me_and_sessions_and_the_id_token_is_refused(
