@@ -100,3 +100,11 @@ def federated_sign_in(client, provider, sub, next_url=None):
     assert to_site.status_code == 302, to_site.text[:500]
     callback = urlparse(to_site.headers["Location"])
     return client.get(f"{callback.path}?{callback.query}")
+
+
+def empty_region(settings, local_stack, region):
+    """Point the site at ``region`` of the local stack, where no pool exists until a test makes one; return boto3."""
+    settings.COGNITO_REGION = region
+    settings.COGNITO_ENDPOINT_URL = local_stack.url
+    settings.COGNITO_SITE_URLS = []
+    return local_boto(local_stack.url, region)

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from accounts.cognito.client import CognitoClient
 from devstack.demo import load_demo_users
 from devstack.management.commands import seed_demo_users
-from tests.flows import local_boto
+from tests.flows import empty_region, local_boto
 
 # A region no other test provisions: the first test here finds it empty.
 REGION = "ca-central-1"
@@ -15,10 +15,7 @@ POOL_NAME = "django-cognito-site"
 
 @pytest.fixture
 def empty_stack(settings, local_stack):
-    settings.COGNITO_REGION = REGION
-    settings.COGNITO_ENDPOINT_URL = local_stack.url
-    settings.COGNITO_SITE_URLS = []
-    return local_boto(local_stack.url, REGION)
+    return empty_region(settings, local_stack, REGION)
 
 
 def _pool_ids(boto):

@@ -8,7 +8,7 @@ from accounts.cognito.client import CognitoClient
 from accounts.cognito.types import IdentityProvider
 from accounts.exceptions import CognitoError
 from accounts.provisioning.pool import identity_providers_provision, load_spec, pool_provision
-from tests.flows import local_boto
+from tests.flows import empty_region
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +19,7 @@ REGION = "ap-southeast-2"
 @pytest.fixture
 def empty_stack(settings, local_stack):
     """A region of the local stack where no pool exists until the test provisions one."""
-    settings.COGNITO_REGION = REGION
-    settings.COGNITO_ENDPOINT_URL = local_stack.url
-    settings.COGNITO_SITE_URLS = []
-    return local_boto(local_stack.url, REGION)
+    return empty_region(settings, local_stack, REGION)
 
 
 def _pool_state(client, name):
