@@ -1,4 +1,4 @@
-"""The site under gunicorn with the production settings, for tests that need real worker processes.
+"""The site as processes: under gunicorn with the production settings, and `make run` / `make serve` whole.
 
 Plain functions for tests to import; each server binds a free loopback port and
 is stopped (SIGTERM, then waited for) when its ``with`` block ends.
@@ -89,3 +89,44 @@ def gunicorn_serving(env, *, collectstatic=True, start_timeout=30):
         except subprocess.TimeoutExpired:
             process.kill()
             server.log, _ = process.communicate()
+
+
+def make_environment(tmp_path, **ports):
+    """Return the environment of a `make run` or `make serve` with every port free and its state in ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "MINISTACK_"))}
+    env.update(
+        COGNITO_LOCAL_STATE_DIR=str(tmp_path / "state"),
+        DJANGO_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_PORT=str(ports.get("site") or free_port()),
+        MINISTACK_PORT=str(ports.get("ministack") or free_port()),
+        COGNITO_SIMULATED_GOOGLE_PORT=str(free_port()),
+        COGNITO_SIMULATED_FACEBOOK_PORT=str(free_port()),
+        COGNITO_SIMULATED_APPLE_PORT=str(free_port()),
+    )
+    return env
+
+
+def processes_of(marker):
+    """Return the pids of processes whose environment mentions ``marker`` (this run's state folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_for_site(process, port, deadline):
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read().decode(errors="replace")[-3000:]
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the site did not come up")
