@@ -31,7 +31,9 @@ User = get_user_model()
 @pytest.fixture
 def identity_calls(cognito, settings):
     """Count the site's calls to the identity pool (a spy on the seam's client: the calls still go through)."""
-    client = site_client("cognito-identity", settings.COGNITO_REGION, settings.COGNITO_ENDPOINT_URL, settings.COGNITO_TIMEOUT)
+    client = site_client(
+        "cognito-identity", settings.COGNITO_REGION, settings.COGNITO_ENDPOINT_URL, settings.COGNITO_TIMEOUT
+    )
     calls = []
 
     def spy(model, **kwargs):
