@@ -67,7 +67,8 @@ def test_my_files_fetches_credentials_once_and_then_uses_the_cache(cognito, demo
     # First time: GetId (once per person ever) and GetCredentialsForIdentity.
     assert identity_calls == ["GetId", "GetCredentialsForIdentity"]
     user = User.objects.get(email="member@example.com")
-    assert user.aws_identity_id and user.aws_identity_id.startswith(f"{REGION}:")
+    assert user.aws_identity_id
+    assert user.aws_identity_id.startswith(f"{REGION}:")
     assert user.aws_identity_id != user.cognito_sub
 
     identity_calls.clear()

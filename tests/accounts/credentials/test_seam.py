@@ -41,6 +41,7 @@ User = get_user_model()
 POOL = "eu-west-1:11111111-2222-3333-4444-555555555555"
 IDENTITY = "eu-west-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 LOGIN_KEY = f"cognito-idp.{fakes.REGION}.amazonaws.com/{fakes.POOL_ID}"
+SESSION = "CognitoIdentityCredentials"
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/django-cognito-site-admins"
 
 
@@ -250,7 +251,8 @@ def test_every_error_the_seam_translates_has_plain_words(code, cls, status):
     )
     exc = translate(error, "GetId", service="Cognito identity")
     assert type(exc) is cls
-    assert exc.plain and "{" not in exc.plain
+    assert exc.plain
+    assert "{" not in exc.plain
 
 
 # -- developer-authenticated identities ---------------------------------------------------------
@@ -278,7 +280,7 @@ def test_developer_credentials_are_vouched_for_by_the_site(aws, fake_cognito, se
         sts.add_response(
             "get_caller_identity",
             {
-                "Arn": "arn:aws:sts::123456789012:assumed-role/django-cognito-site-authenticated/CognitoIdentityCredentials",
+                "Arn": f"arn:aws:sts::123456789012:assumed-role/django-cognito-site-authenticated/{SESSION}",
                 "Account": "123456789012",
                 "UserId": "AROA:x",
             },
@@ -286,7 +288,8 @@ def test_developer_credentials_are_vouched_for_by_the_site(aws, fake_cognito, se
         out = StringIO()
         call_command("aws_developer_credentials", "bot@example.com", stdout=out)
     text = out.getvalue()
-    assert IDENTITY in text and "django-cognito-site-authenticated" in text
+    assert IDENTITY in text
+    assert "django-cognito-site-authenticated" in text
     assert raw["SecretKey"] not in text, "the secret is printed only with --export"
     service_account.refresh_from_db()
     assert service_account.aws_identity_id == IDENTITY  # a Django-only account: this identity is theirs
