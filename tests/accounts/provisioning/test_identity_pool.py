@@ -20,7 +20,6 @@ from accounts.provisioning.identity_pool import (
     trust_policy,
 )
 from accounts.provisioning.pool import load_spec
-from tests.conftest import _pool_provision
 from tests.flows import REGION
 
 
@@ -84,11 +83,20 @@ def test_the_bucket_exists_and_the_env_lines_name_it(local_stack, provisioned):
     assert f"COGNITO_AUTHENTICATED_ROLE_ARN={provisioned.identity_pool.authenticated_role_arn}" in lines
 
 
-def test_provisioning_again_keeps_the_identity_pool(local_stack, simulated_idps, provisioned):
-    again = _pool_provision(local_stack, simulated_idps, ["http://testserver"])
-    assert again.identity_pool.identity_pool_id == provisioned.identity_pool.identity_pool_id
-    assert again.identity_pool.authenticated_role_arn == provisioned.identity_pool.authenticated_role_arn
-    assert not any(change.startswith("created") for change in again.identity_pool.changes)
+def test_provisioning_again_keeps_the_identity_pool(local_stack, provisioned):
+    again = identity_pool_provision(
+        spec=load_spec(django_settings.COGNITO_PROVISION_FILE),
+        user_pool_id=provisioned.pool_id,
+        client_id=provisioned.client_id,
+        region=REGION,
+        cognito=CognitoClient(region=REGION, endpoint_url=local_stack.url, pool_id=provisioned.pool_id),
+        identity=IdentityClient(region=REGION, endpoint_url=local_stack.url),
+        storage=SiteStorage(region=REGION, endpoint_url=local_stack.url),
+        environ={},
+    )
+    assert again.identity_pool_id == provisioned.identity_pool.identity_pool_id
+    assert again.authenticated_role_arn == provisioned.identity_pool.authenticated_role_arn
+    assert not any(change.startswith("created") for change in again.changes)
 
 
 def test_a_bad_declaration_is_refused_before_any_call():
