@@ -123,9 +123,9 @@ def main(rounds):
         warm_calls = len(calls) / rounds
 
     print(f"My files listing ({FILES} files of 1 KB), {rounds} views each, MiniStack over loopback:")
-    print(f"  first view ever         {first:7.1f} ms   identity calls: {', '.join(first_calls)}")
-    print(f"  cold credentials        {cold[0]:7.1f} ms median, {cold[1]:7.1f} ms p95   identity calls/view: {cold_calls}")
-    print(f"  warm (cached, fresh)    {warm[0]:7.1f} ms median, {warm[1]:7.1f} ms p95   identity calls/view: {warm_calls}")
+    print(f"  first view ever         {first:7.1f} ms, identity calls: {', '.join(first_calls)}")
+    print(f"  cold credentials        {cold[0]:7.1f} ms median, {cold[1]:7.1f} ms p95, identity calls: {cold_calls}")
+    print(f"  warm (cached, fresh)    {warm[0]:7.1f} ms median, {warm[1]:7.1f} ms p95, identity calls: {warm_calls}")
 
 
 if __name__ == "__main__":
