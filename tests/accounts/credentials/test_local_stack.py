@@ -297,3 +297,14 @@ def test_no_identity_pool_configured_is_a_sentence(cognito, demo, settings, iden
         assert response.status_code == 503
         assert "no identity pool configured" in response.context["error"]
     assert identity_calls == []
+
+
+def test_the_credentials_never_reach_the_logs(cognito, demo, caplog):
+    caplog.set_level("DEBUG")
+    client = signed_in(demo)
+    names(client)
+    values = _export(client.post(reverse("aws_credentials_export")))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Showed AWS credentials to user" in logged
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        assert values[name] not in logged
