@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -74,7 +74,9 @@ def identity_id_ensure(*, user: User, id_token: str, identity: IdentityClient | 
     identity = identity or IdentityClient()
     identity_id = identity.get_id(identity_pool_id=identity_pool_id(), logins=_logins(id_token))
     try:
-        User.objects.filter(pk=user.pk, aws_identity_id__isnull=True).update(aws_identity_id=identity_id)
+        # A savepoint: a refused write must not spoil the request's transaction.
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk, aws_identity_id__isnull=True).update(aws_identity_id=identity_id)
     except IntegrityError as exc:
         logger.error("The identity pool gave user %s an identity id another site user has", user.cognito_sub)
         raise CredentialsError("this AWS identity already belongs to another account on this site") from exc

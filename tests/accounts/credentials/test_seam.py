@@ -309,3 +309,14 @@ def test_developer_credentials_without_a_provider_name_are_refused(aws, settings
     User.objects.create(username="bot", email="bot@example.com")
     with pytest.raises(CommandError, match="no identity pool configured"):
         call_command("aws_developer_credentials", "bot@example.com", stdout=StringIO())
+
+
+def test_an_identity_id_another_site_user_holds_is_refused_without_a_500(aws, fake_cognito):
+    """The identity id is 1:1 with the sub: one the pool gives a second site user is never shared."""
+    User.objects.create(username="earlier", aws_identity_id=IDENTITY)
+    client = signed_in(fake_cognito)
+    aws.add_response("get_id", {"IdentityId": IDENTITY})
+    response = client.get(reverse("files"))
+    assert response.status_code == 502
+    assert "already belongs to another account" in response.context["error"]
+    assert User.objects.get(email="pat@example.com").aws_identity_id is None
