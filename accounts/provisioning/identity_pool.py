@@ -19,7 +19,8 @@ from ..exceptions import CognitoError, InputRefused, NotAvailable
 LOCAL_POLICY_NOTE = (
     "local stack: the authenticated role's policy allows the whole {prefix} prefix of {bucket}, "
     "because MiniStack does not substitute ${{cognito-identity.amazonaws.com:sub}}; "
-    "on AWS each person's role allows only {prefix}<their identity id>/. The site still builds keys only under the person's own folder."
+    "on AWS each person's role allows only {prefix}<their identity id>/. "
+    "The site still builds keys only under the person's own folder."
 )
 SUB_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
 
