@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flow.ht
 import json
 import logging
 import re
+import threading
 from functools import lru_cache
 
 import boto3
@@ -54,6 +55,7 @@ _IDENTITY_ERRORS = {
 }
 #: An identity id is ``region:uuid`` (at most 55 characters, GetId's documented pattern).
 IDENTITY_ID = re.compile(r"^[\w-]+:[0-9a-f-]+$")
+_CLIENT_LOCK = threading.Lock()
 #: STS role session names allow [\w+=,.@-] only, 2 to 64 characters.
 _SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
 
@@ -117,15 +119,17 @@ def person_client(service, credentials: AwsCredentials, *, region=None, endpoint
 @sensitive_variables("secret_key", "session_token")
 def _person_client(service, region, endpoint_url, timeout, access_key_id, secret_key, session_token):
     # Cached by the credentials themselves (in this process only): a warm page builds no client.
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_key,
-        aws_session_token=session_token,
-        config=_config(),
-    )
+    # boto3's default session is not thread-safe: threaded workers build clients one at a time.
+    with _CLIENT_LOCK:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_key,
+            aws_session_token=session_token,
+            config=_config(),
+        )
 
 
 def _credentials(raw, identity_id=""):
