@@ -89,4 +89,6 @@ def test_aws_access_shows_the_identity_and_role_and_export_lines_that_work(page,
     page.goto("/account/")
     expect(page.get_by_test_id("account-identity-id")).to_have_text(identity_id)
     expect(page.get_by_test_id("account-role")).to_have_text(role)
+    page.get_by_test_id("account-aws").scroll_into_view_if_needed()
+    screenshots(page, "account-aws")
     assert identity_id != User.objects.get(email="member@example.com").cognito_sub
