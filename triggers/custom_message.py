@@ -15,11 +15,12 @@ import os
 
 #: triggerSource -> (email subject, email body, SMS). {site}/{url} are the site's; {code}/{username} Cognito's.
 MESSAGES = {
+    # Ends as Cognito's own invitation does ("... temporary password is {####}."), which people and tests read.
     "CustomMessage_AdminCreateUser": (
         "Your invitation to {site}",
-        "You have been invited to {site} ({url}).\n\nSign in with {username} and this temporary password: {code}\n\n"
-        "You will be asked to choose your own password.",
-        "{site}: sign in with {username} and the temporary password {code}",
+        "You have been invited to {site} ({url}). You will choose your own password when you first sign in.\n\n"
+        "Your username is {username} and your temporary password is {code}.",
+        "{site}: your username is {username} and your temporary password is {code}.",
     ),
     "CustomMessage_SignUp": (
         "Your {site} verification code",

@@ -102,6 +102,19 @@ def _resource_server_spec(identifier, name, scopes):
     }
 
 
+def _accepted(value, shape):
+    """Return ``value`` with only the members ``shape`` (a botocore input shape) accepts, empty ones left out."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        kept = {}
+        for name, member in shape.members.items():
+            if name in value and value[name] not in (None, {}, ""):
+                kept[name] = _accepted(value[name], member)
+        return kept
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_accepted(item, shape.member) for item in value]
+    return value
+
+
 def _group(raw):
     return PoolGroup(
         name=raw["GroupName"],
@@ -120,6 +133,9 @@ class CognitoClient:
         region = region or settings.COGNITO_REGION
         endpoint_url = settings.COGNITO_ENDPOINT_URL if endpoint_url is None else endpoint_url
         self.is_local = bool(endpoint_url)
+        #: The local stack's URL, or "" on AWS (provisioning builds its Lambda client on the same endpoint).
+        self.endpoint_url = endpoint_url or ""
+        self.region = region
         self.pool_id = settings.COGNITO_USER_POOL_ID if pool_id is None else pool_id
         self._client = _boto_client(region, endpoint_url, settings.COGNITO_TIMEOUT)
 
@@ -189,6 +205,38 @@ class CognitoClient:
                 for a in pool.get("SchemaAttributes", [])
             ),
         )
+
+    def pool_arn(self) -> str:
+        """Return the bound pool's ARN (DescribeUserPool), the SourceArn of its triggers' invoke permission."""
+        return self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"].get("Arn", "")
+
+    def pool_lambda_config(self) -> dict:
+        """Return the bound pool's LambdaConfig as DescribeUserPool answers it ({} without triggers)."""
+        return dict(self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"].get("LambdaConfig") or {})
+
+    def update_pool_lambda_config(self, lambda_config: dict) -> None:
+        """Set the bound pool's triggers, sending every other setting back as DescribeUserPool answered it.
+
+        UpdateUserPool resets what it is not given, so this reads the pool first
+        and keeps only what UpdateUserPool accepts (by botocore's model of it).
+        """
+        pool = self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"]
+        shape = self._client.meta.service_model.operation_model("UpdateUserPool").input_shape
+        params = _accepted(pool, shape)
+        params.pop("UserPoolId", None)
+        params.pop("PoolName", None)  # DescribeUserPool calls it Name; leaving it out keeps it
+        # Deprecated in favour of PasswordPolicy.TemporaryPasswordValidityDays; AWS refuses both at once.
+        params.get("AdminCreateUserConfig", {}).pop("UnusedAccountValidityDays", None)
+        if params.get("VerificationMessageTemplate"):
+            # The older single settings mirror the template; sending both can conflict.
+            for older in ("EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage"):
+                params.pop(older, None)
+        params["LambdaConfig"] = lambda_config
+        self._call("update_user_pool", UserPoolId=self.pool_id, **params)
+
+    def add_custom_attributes(self, attributes: list[dict]) -> None:
+        """Add custom attributes (AddCustomAttributes' shape, names without ``custom:``); they cannot be removed."""
+        self._call("add_custom_attributes", UserPoolId=self.pool_id, CustomAttributes=attributes)
 
     def create_user_pool_domain(self, prefix: str) -> None:
         self._call("create_user_pool_domain", UserPoolId=self.pool_id, Domain=prefix)

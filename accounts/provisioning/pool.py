@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..cognito.client import CognitoClient
 from ..exceptions import CognitoError, InputRefused
+from .triggers import custom_attributes_provision, triggers_provision
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ def _client_params(spec, origins, identity_providers=()):
         "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
+        **({"WriteAttributes": client["write_attributes"]} if client.get("write_attributes") else {}),
         "IdTokenValidity": client["id_token_minutes"],
         "AccessTokenValidity": client["access_token_minutes"],
         "RefreshTokenValidity": client["refresh_token_days"],
@@ -184,13 +186,22 @@ def _client_params(spec, origins, identity_providers=()):
 
 
 def pool_provision(
-    *, spec, cognito=None, extra_site_urls=(), domain_prefix="", region, environ=None, simulated_issuers=None
+    *,
+    spec,
+    cognito=None,
+    extra_site_urls=(),
+    domain_prefix="",
+    region,
+    environ=None,
+    simulated_issuers=None,
+    functions=None,
 ):
     """Bring the pool, domain, identity providers, client and groups in line with ``spec``; return their ids.
 
     ``environ`` holds the providers' credentials on AWS (see
     ``identity_providers_provision``); ``simulated_issuers`` maps provider names
-    to the local stand-ins' issuer URLs on the local stack.
+    to the local stand-ins' issuer URLs on the local stack. ``functions`` is the
+    Lambda/IAM client for the triggers (default: one on ``cognito``'s endpoint).
 
     Cognito is the only side written. A failure part-way leaves what was
     already created in place; running again picks up from there.
@@ -206,7 +217,8 @@ def pool_provision(
     if pools:
         pool_id = pools[0].id
         cognito = cognito.for_pool(pool_id)
-        cognito.update_user_pool(**pool_params)
+        # UpdateUserPool would unset the triggers it is not given: keep them until the triggers step sets them.
+        cognito.update_user_pool(**pool_params, LambdaConfig=cognito.pool_lambda_config())
         changes.append(f"updated user pool {pool_id}")
     else:
         pool_id = cognito.create_user_pool(**pool_params).id
@@ -254,6 +266,12 @@ def pool_provision(
         elif not current:
             cognito.create_group(group["name"], **kwargs)
             changes.append(f"created group {group['name']}")
+
+    # After the groups (PostConfirmation adds people to one); the custom attribute before the token trigger reads it.
+    custom_attributes_provision(spec=spec, cognito=cognito, changes=changes)
+    # Messages link to the declared site URL, else to the first origin given on top of the file's (the real site's).
+    site_url = spec.get("triggers", {}).get("site_url") or (list(extra_site_urls) + spec["client"]["site_urls"])[0]
+    changes.extend(triggers_provision(spec=spec, cognito=cognito, functions=functions, site_url=site_url).changes)
 
     return ProvisionResult(
         region=region,
