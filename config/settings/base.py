@@ -125,6 +125,10 @@ COGNITO_CLIENT_SECRET = env("COGNITO_CLIENT_SECRET", default="")
 COGNITO_DOMAIN = env("COGNITO_DOMAIN", default="")
 # Empty for AWS; the local stack's URL otherwise.
 COGNITO_ENDPOINT_URL = env("COGNITO_ENDPOINT_URL", default=COGNITO_LOCAL_ENDPOINT_URL)
+# The access-token claim the PreTokenGeneration trigger fills from custom:plan
+# ([triggers] claim_name in config/cognito.toml), and the plans /api/v1/me/plan admits.
+COGNITO_PLAN_CLAIM = env("COGNITO_PLAN_CLAIM", default="plan")
+COGNITO_PAID_PLANS = env.list("COGNITO_PAID_PLANS", default=["team", "pro"])
 COGNITO_STAFF_GROUPS = env.list("COGNITO_STAFF_GROUPS", default=["staff", "admins"])
 COGNITO_SUPERUSER_GROUPS = env.list("COGNITO_SUPERUSER_GROUPS", default=["admins"])
 # Seconds; every call to Cognito (token endpoint, JWKS, admin API) has a timeout.

@@ -1,0 +1,73 @@
+"""/api/v1/me/plan: the plan claim the PreTokenGeneration trigger adds, required by HasPlan.
+
+Hostile tokens are signed with the fake pool's real RSA key (tests/fakes.py), so
+the signature, issuer and token_use checks run first; the real claim from the
+local stack is tested in tests/triggers/test_local_stack.py and below.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests import fakes
+from tests.accounts.api.test_local_stack import client_credentials_token, code_flow_tokens
+
+pytestmark = pytest.mark.django_db
+PLAN = "/api/v1/me/plan"
+
+
+def _get(client, token):
+    return client.get(PLAN, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.mark.parametrize("plan", ["pro", "team"])
+def test_a_paid_plan_is_admitted(api_client, fake_api, plan):
+    response = _get(api_client, fake_api.keys[0].sign(fakes.access_claims(plan=plan)))
+    assert (response.status_code, response.json()) == (200, {"plan": plan})
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [None, "free", "PRO", "pro ", ["pro"], {"plan": "pro"}, 1, "p" * 33, "pro\n"],
+    ids=["none", "free", "upper case", "trailing space", "list", "object", "number", "too long", "newline"],
+)
+def test_any_other_plan_claim_is_refused_with_a_sentence(api_client, fake_api, plan):
+    claims = fakes.access_claims(**({} if plan is None else {"plan": plan}))
+    response = _get(api_client, fake_api.keys[0].sign(claims))
+    assert response.status_code == 403
+    assert response.json()["error_description"] == (
+        "This endpoint needs an access token with one of these plans: team, pro"
+    )
+
+
+def test_a_plan_in_the_id_token_does_not_count(api_client, fake_api):
+    response = _get(api_client, fake_api.keys[0].sign(fakes.id_claims(plan="pro")))
+    assert response.status_code == 401
+
+
+def test_the_plans_are_a_setting(api_client, fake_api, settings):
+    settings.COGNITO_PAID_PLANS = ["free"]
+    assert _get(api_client, fake_api.keys[0].sign(fakes.access_claims(plan="free"))).status_code == 200
+    assert _get(api_client, fake_api.keys[0].sign(fakes.access_claims(plan="pro"))).status_code == 403
+
+
+def test_a_browser_session_has_no_plan_claim(fake_api):
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create(username="sub-pat", cognito_sub="sub-pat")
+    client = APIClient()
+    client.force_login(user)
+    assert client.get(PLAN).status_code == 403
+
+
+def test_demo_users_real_tokens(api_client, local_stack, cognito_api, demo):
+    """The local stack runs the deployed trigger: the admin (pro) is admitted, the member (free) refused."""
+    answers = {}
+    for email in ("admin@example.com", "member@example.com"):
+        tokens = code_flow_tokens(
+            local_stack.url, cognito_api.client_id, cognito_api.client_secret, email, demo["password"], "openid email"
+        )
+        answers[email] = _get(api_client, tokens["access_token"])
+    assert (answers["admin@example.com"].status_code, answers["admin@example.com"].json()) == (200, {"plan": "pro"})
+    assert answers["member@example.com"].status_code == 403
+    machine = client_credentials_token(local_stack.url, cognito_api.m2m_client_id, cognito_api.m2m_client_secret)
+    assert _get(api_client, machine).status_code == 403
