@@ -15,6 +15,8 @@ class UserPool:
     password_policy: "PasswordPolicy" = None
     #: The attribute schema, a tuple of PoolAttribute.
     attributes: tuple = ()
+    #: AdminCreateUserConfig.AllowAdminCreateUserOnly: only admins create users (sign-up is by invitation).
+    admin_create_user_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,3 +121,19 @@ class AuthEvent:
     risk: str = ""
     ip_address: str = ""
     city: str = ""
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    """What SignUp answers: the new user's ``sub``, and whether Cognito confirmed them already (a trigger may)."""
+
+    user_sub: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class CodeDelivery:
+    """Where Cognito says it sent a code: a masked address ("n***@e***"), and how (EMAIL, SMS)."""
+
+    destination: str = ""
+    medium: str = ""
