@@ -186,6 +186,18 @@ class LinkingUnavailable(CognitoError):
     default_detail = "{message}"
 
 
+class Throttled(CognitoError):
+    """The site itself held a burst back (sign-up, code and reset requests per address and per email)."""
+
+    default_detail = "Too many attempts in a short time. Try again in a minute."
+
+
+class SignUpClosed(CognitoError):
+    """The pool takes no sign-ups (AllowAdminCreateUserOnly): people join by invitation."""
+
+    default_detail = "Sign-up is by invitation only. Ask an administrator to invite you."
+
+
 class SyncRefused(Exception):
     """The sync would make too many users inactive to do it without being told to (the message says how many)."""
 
