@@ -81,10 +81,30 @@ class InvalidPassword(CognitoError):
 
 
 class LimitExceeded(CognitoError):
-    """A Cognito limit was reached (e.g. too many groups, too many resets)."""
+    """A Cognito limit was reached (e.g. too many groups, too many resets, too many wrong codes or passwords)."""
 
-    codes = ("LimitExceededException",)
+    codes = ("LimitExceededException", "TooManyFailedAttemptsException")
     default_detail = "Cognito's limit for this was reached; try again later."
+    details = MappingProxyType(
+        {
+            "TooManyFailedAttemptsException": "Too many wrong attempts. Wait a few minutes, then try again.",
+        }
+    )
+
+
+class CodeMismatch(CognitoError):
+    """A verification code (emailed, or from an authenticator app) is not the one Cognito expects."""
+
+    # EnableSoftwareTokenMFAException: VerifySoftwareToken's answer to a wrong authenticator code.
+    codes = ("CodeMismatchException", "EnableSoftwareTokenMFAException")
+    default_detail = "That code is not right. Check it and try again."
+
+
+class ExpiredCode(CognitoError):
+    """A verification code is too old (emailed codes last 24 hours); a new one must be sent."""
+
+    codes = ("ExpiredCodeException",)
+    default_detail = "That code has expired. Ask for a new one."
 
 
 class NotAvailable(CognitoError):
@@ -164,6 +184,18 @@ class LinkingUnavailable(CognitoError):
     """This Cognito does not offer AdminLinkProviderForUser (the message says what was done before it failed)."""
 
     default_detail = "{message}"
+
+
+class Throttled(CognitoError):
+    """The site itself held a burst back (sign-up, code and reset requests per address and per email)."""
+
+    default_detail = "Too many attempts in a short time. Try again in a minute."
+
+
+class SignUpClosed(CognitoError):
+    """The pool takes no sign-ups (AllowAdminCreateUserOnly): people join by invitation."""
+
+    default_detail = "Sign-up is by invitation only. Ask an administrator to invite you."
 
 
 class SyncRefused(Exception):

@@ -17,6 +17,8 @@ urlpatterns = [
     path("oidc/logout/", signin_views.sign_out, name="sign_out"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    # Sign-up and password recovery, the site's own pages (accounts/signup/).
+    path("", include("accounts.signup.urls")),
 ]
 
 #: The admin signs staff in and out through Cognito, not with a password form (config/urls.py puts these first).

@@ -4,7 +4,10 @@ The client has timeouts and botocore's adaptive retry mode; vendor errors
 become accounts.exceptions errors; each operation returns small dataclasses.
 """
 
+import base64
 import copy
+import hashlib
+import hmac
 import logging
 from functools import lru_cache
 
@@ -18,12 +21,14 @@ from ..exceptions import CognitoError, CognitoUnavailable, errors_by_code
 from .types import (
     AppClient,
     AuthEvent,
+    CodeDelivery,
     IdentityProvider,
     PasswordPolicy,
     PoolAttribute,
     PoolGroup,
     PoolUser,
     ResourceServer,
+    SignUpResult,
     UserPool,
     UsersPage,
 )
@@ -204,6 +209,7 @@ class CognitoClient:
                 PoolAttribute(name=a["Name"], mutable=a.get("Mutable", True), required=a.get("Required", False))
                 for a in pool.get("SchemaAttributes", [])
             ),
+            admin_create_user_only=bool(pool.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly", False)),
         )
 
     def pool_arn(self) -> str:
@@ -486,3 +492,60 @@ class CognitoClient:
 
     def delete_group(self, name: str) -> None:
         self._call("delete_group", UserPoolId=self.pool_id, GroupName=name)
+
+    # -- sign-up and recovery ----------------------------------------------------
+    # The app client's public calls: no AWS credentials are needed, only the client id and,
+    # for a client with a secret, SECRET_HASH. Their answers never say whether a user exists
+    # when the client has PreventUserExistenceErrors (provisioning sets it).
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+
+    @sensitive_variables("password", "kwargs")
+    def sign_up(self, email: str, *, password: str, attributes: dict) -> SignUpResult:
+        """Register ``email`` with ``password`` (SignUp); Cognito emails a confirmation code.
+
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html
+        """
+        answer = self._call(
+            "sign_up",
+            **self._app_client(email),
+            Password=password,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+        return SignUpResult(user_sub=str(answer.get("UserSub", "")), confirmed=bool(answer.get("UserConfirmed")))
+
+    @sensitive_variables("code", "kwargs")
+    def confirm_sign_up(self, email: str, *, code: str) -> None:
+        """Confirm a sign-up with the emailed code (ConfirmSignUp); CodeMismatch or ExpiredCode when it is wrong."""
+        self._call("confirm_sign_up", **self._app_client(email), ConfirmationCode=code)
+
+    def resend_confirmation_code(self, email: str) -> CodeDelivery:
+        """Send the sign-up code again (ResendConfirmationCode)."""
+        return _delivery(self._call("resend_confirmation_code", **self._app_client(email)))
+
+    def forgot_password(self, email: str) -> CodeDelivery:
+        """Email a password-reset code (ForgotPassword)."""
+        return _delivery(self._call("forgot_password", **self._app_client(email)))
+
+    @sensitive_variables("code", "password", "kwargs")
+    def confirm_forgot_password(self, email: str, *, code: str, password: str) -> None:
+        """Set a new password with the emailed reset code (ConfirmForgotPassword)."""
+        self._call("confirm_forgot_password", **self._app_client(email), ConfirmationCode=code, Password=password)
+
+    @sensitive_variables("secret")
+    def _app_client(self, username: str) -> dict:
+        """Return ClientId, Username and, for a client with a secret, its SECRET_HASH for ``username``.
+
+        SECRET_HASH is Base64(HMAC-SHA256(client secret, username + client id)).
+        https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
+        """
+        client_id, secret = settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET
+        kwargs = {"ClientId": client_id, "Username": username}
+        if secret:
+            digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+            kwargs["SecretHash"] = base64.b64encode(digest).decode()
+        return kwargs
+
+
+def _delivery(answer) -> CodeDelivery:
+    details = answer.get("CodeDeliveryDetails") or {}
+    return CodeDelivery(destination=str(details.get("Destination", "")), medium=str(details.get("DeliveryMedium", "")))

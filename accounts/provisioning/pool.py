@@ -80,7 +80,17 @@ def _pool_params(spec):
             }
         },
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        **_sign_up_params(spec),
     }
+
+
+def _sign_up_params(spec):
+    """Return the pool's AdminCreateUserConfig from ``[signup]``: self sign-up on, or by invitation only.
+
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUserConfigType.html
+    """
+    allow = bool(spec.get("signup", {}).get("allow_self_sign_up", False))
+    return {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": not allow}}
 
 
 def _api_scopes(spec, names):

@@ -175,6 +175,15 @@ COGNITO_LOCAL_ACCESS_KEY_ID = "test"
 COGNITO_LOCAL_SECRET_ACCESS_KEY = "test"
 
 # ------------------------------------------------------------------------------
+# Sign-up and recovery (accounts/signup/): requests per client address and per email
+# in each window, counted in the default cache (shared when DJANGO_CACHE_URL is set).
+# Whether people may sign up, and their group, is config/cognito.toml's [signup].
+# ------------------------------------------------------------------------------
+COGNITO_SIGNUP_THROTTLE_SECONDS = env.int("COGNITO_SIGNUP_THROTTLE_SECONDS", default=60)
+COGNITO_SIGNUP_THROTTLE_PER_ADDRESS = env.int("COGNITO_SIGNUP_THROTTLE_PER_ADDRESS", default=10)
+COGNITO_SIGNUP_THROTTLE_PER_EMAIL = env.int("COGNITO_SIGNUP_THROTTLE_PER_EMAIL", default=5)
+
+# ------------------------------------------------------------------------------
 # The API (accounts/api/): Cognito access tokens as Bearer tokens, RFC 6750
 # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html
 # ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = ROOT / "accounts"
-ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api"}
+ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api", "signup"}
 ROOM_PACKAGES = {f"accounts.{room}" for room in ROOMS}
 SHARED = {"accounts.exceptions", "accounts.models", "accounts.claims", "accounts.policy"}
 #: Which shared module may import what: the seam knows only the exceptions; claims knows no room.
