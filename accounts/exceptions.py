@@ -10,6 +10,9 @@ words, ``{detail}`` is Cognito's message without the operation it names and
 ``{message}`` the exception's whole message.
 """
 
+import ast
+import json
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
@@ -228,3 +231,40 @@ def errors_by_code(root: type = CognitoError) -> dict[str, type[CognitoError]]:
             if found.setdefault(code, cls) is not cls:
                 raise TypeError(f"{code} is claimed by both {found[code].__name__} and {cls.__name__}")
     return found
+
+
+class TriggerRefused(CognitoError):
+    """One of the pool's Lambda triggers refused the request (UserLambdaValidationException), PreSignUp for one.
+
+    ``sentence`` is the trigger's reason when it is one plain sentence, the
+    way triggers/pre_sign_up.py words its refusals; anything else (a crash's
+    message, markup, a long text) is never shown and ``sentence`` is "".
+    """
+
+    codes = ("UserLambdaValidationException",)
+    default_detail = "Cognito's trigger refused the request."
+
+    #: AWS puts "PreSignUp failed with error " (or the trigger's name) before the function's message.
+    _PREFIX = re.compile(r"^\s*[A-Za-z]+ failed with error\s+")
+    _SENTENCE = re.compile(r"[A-Z][^\n\r<>{}\[\]\\]{0,238}[.!?]")
+
+    @property
+    def sentence(self) -> str:
+        """Return the trigger's own reason if it is one plain sentence, else ""."""
+        text = self.detail
+        parsed = None
+        if text.startswith("{") and len(text) <= 2000:
+            # The local stack answers the function's error object as JSON or as Python's repr of it.
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                try:
+                    parsed = ast.literal_eval(text)
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    parsed = None
+        if isinstance(parsed, dict):
+            text = parsed.get("errorMessage") if isinstance(parsed.get("errorMessage"), str) else ""
+        text = self._PREFIX.sub("", text).strip()
+        if text.endswith("..") and not text.endswith("..."):
+            text = text[:-1]  # AWS ends its wrapper with a period of its own
+        return text if self._SENTENCE.fullmatch(text) else ""

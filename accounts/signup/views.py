@@ -25,6 +25,7 @@ from ..exceptions import (
     SignUpClosed,
     Throttled,
     TooManyRequests,
+    TriggerRefused,
 )
 from . import services
 from .forms import CodeForm, EmailForm, ResetForm, SignUpForm
@@ -38,6 +39,7 @@ RESET_EMAIL_KEY = "signup_reset_email"
 
 WRONG_CODE = "That code is not right, or it belongs to an older email. Check the newest email and try again."
 EXPIRED_CODE = "That code has expired. Ask for a new one below."
+REFUSED_BY_TRIGGER = "This email address cannot be used to sign up here. Please use another one."
 
 
 def _problem(request, *, title, message, status, retry_url):
@@ -115,6 +117,10 @@ def sign_up(request):
             )
         except InvalidPassword:
             form.add_error("password", f"This password does not meet the rules: {facts.password_words}")
+        except TriggerRefused as exc:
+            # The pool's PreSignUp trigger (triggers/pre_sign_up.py) words its refusal as a sentence for this page.
+            logger.info("Sign-up refused by the PreSignUp trigger")
+            form.add_error("email", exc.sentence or REFUSED_BY_TRIGGER)
         except CognitoError as exc:
             page = _refusal(request, exc, retry_url=retry)
             if page is not None:

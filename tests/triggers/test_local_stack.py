@@ -18,6 +18,8 @@ import uuid
 import boto3
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.urls import reverse
 
 from accounts import policy
 from accounts.cognito.client import CognitoClient
@@ -254,3 +256,28 @@ def test_an_invitation_names_the_site(cognito):
     assert "You have been invited to Django Cognito Site (http://testserver)." in message.body
     # The temporary password is still there, where people (and the admin's browser test) read it.
     assert re.search(r"temporary password is (.+)\.\s*$", message.body)
+
+
+@pytest.fixture
+def on_own_pool(settings, cognito, own_pool):
+    """Point the site at the pool with an allow-list (example.com) instead of the session's."""
+    _, result = own_pool
+    settings.COGNITO_USER_POOL_ID = result.pool_id
+    settings.COGNITO_CLIENT_ID = result.client_id
+    settings.COGNITO_CLIENT_SECRET = result.client_secret
+    caches["default"].clear()  # the sign-up page caches the pool's facts
+    yield result
+    caches["default"].clear()
+
+
+def test_the_sign_up_page_shows_the_refusal_as_a_sentence(client, on_own_pool):
+    response = client.post(
+        reverse("sign_up"),
+        {"email": "eve@elsewhere.net", "given_name": "Eve", "family_name": "Else", "password": "Sign-up-Passw0rd!"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Sign-up is open to email addresses at example.com only. Please use an address there." in page
+    assert "UserLambdaValidation" not in page
+    assert "failed with error" not in page
+    assert CognitoClient().list_users_page(filter_expression='email = "eve@elsewhere.net"').users == []
