@@ -281,3 +281,24 @@ def test_the_sign_up_page_shows_the_refusal_as_a_sentence(client, on_own_pool):
     assert "UserLambdaValidation" not in page
     assert "failed with error" not in page
     assert CognitoClient().list_users_page(filter_expression='email = "eve@elsewhere.net"').users == []
+
+
+def test_a_permission_for_another_pool_is_replaced(local_stack, own_pool):
+    spec, result = own_pool
+    lam = _boto("lambda", local_stack)
+    name = f"{spec['triggers']['function_prefix']}-pre-sign-up"
+    lam.remove_permission(FunctionName=name, StatementId="cognito-PreSignUp")
+    stale = f"arn:aws:cognito-idp:{REGION}:000000000000:userpool/{REGION}_GONE"
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="cognito-PreSignUp",
+        Action="lambda:InvokeFunction",
+        Principal="cognito-idp.amazonaws.com",
+        SourceArn=stale,
+    )
+    again = _provision(local_stack, spec)
+    (statement,) = json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f"/{result.pool_id}")
+    assert [c for c in again.changes if "invoke" in c] == [
+        f"let cognito-idp.amazonaws.com invoke {name} for pool {result.pool_id}"
+    ]
