@@ -4,12 +4,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import screenshots
-from tests.triggers.test_local_stack import on_own_pool, own_pool  # noqa: F401  (fixtures: a pool with an allow-list)
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_refused_domain_gets_the_triggers_sentence_and_keeps_what_was_typed(page, on_own_pool):  # noqa: F811
+def test_a_refused_domain_gets_the_triggers_sentence_and_keeps_what_was_typed(page, on_allow_listed_pool):
     page.goto("/sign-up/")
     page.fill("input[name=email]", "eve@elsewhere.net")
     page.fill("input[name=given_name]", "Eve")

@@ -7,7 +7,6 @@ where AWS reads it, so the provider groups' removal is a unit test too (README).
 """
 
 import base64
-import copy
 import hashlib
 import hmac
 import json
@@ -17,8 +16,6 @@ import uuid
 
 import boto3
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.urls import reverse
 
 from accounts import policy
@@ -27,8 +24,9 @@ from accounts.cognito.functions import FunctionsClient
 from accounts.models import UserSession
 from accounts.pooladmin import localmail
 from accounts.provisioning import triggers
-from accounts.provisioning.pool import load_spec, pool_provision
+from accounts.provisioning.pool import pool_provision
 from accounts.sessions import encryption
+from tests.conftest import own_pool_spec
 from tests.flows import REGION, hosted_ui_sign_in
 from tests.triggers import events
 
@@ -39,24 +37,8 @@ def _boto(service, stack):
     )
 
 
-def _spec(name, **trigger_settings):
-    """config/cognito.toml for a pool and functions of their own, so the session's pool is left alone."""
-    spec = copy.deepcopy(load_spec(django_settings.COGNITO_PROVISION_FILE))
-    spec["pool"]["name"] = name
-    spec["triggers"]["function_prefix"] = name
-    spec["triggers"].update(trigger_settings)
-    return spec
-
-
 def _provision(stack, spec):
     return pool_provision(spec=spec, cognito=CognitoClient(region=REGION, endpoint_url=stack.url), region=REGION)
-
-
-@pytest.fixture(scope="module")
-def own_pool(local_stack):
-    """A pool provisioned once from the file with an allow-list (example.com), as a first deployment."""
-    spec = _spec(f"triggers-{uuid.uuid4().hex[:8]}", allowed_email_domains=["example.com"])
-    return spec, _provision(local_stack, spec)
 
 
 def _function_names(spec):
@@ -75,8 +57,8 @@ def _upload_calls(functions):
     return calls, lambda: events.unregister("before-call.lambda", unique_id="test-lambda-calls")
 
 
-def test_the_first_run_deploys_every_trigger_and_points_the_pool_at_them(local_stack, own_pool):
-    spec, result = own_pool
+def test_the_first_run_deploys_every_trigger_and_points_the_pool_at_them(local_stack, allow_listed_pool):
+    spec, result = allow_listed_pool
     lam, idp = _boto("lambda", local_stack), _boto("cognito-idp", local_stack)
     assert sorted(c for c in result.changes if c.startswith("created function")) == sorted(
         f"created function {name}" for name in _function_names(spec)
@@ -103,8 +85,8 @@ def test_the_first_run_deploys_every_trigger_and_points_the_pool_at_them(local_s
         assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == pool["Arn"]
 
 
-def test_the_roles_have_only_what_each_handler_needs(local_stack, own_pool):
-    spec, result = own_pool
+def test_the_roles_have_only_what_each_handler_needs(local_stack, allow_listed_pool):
+    spec, result = allow_listed_pool
     iam = _boto("iam", local_stack)
     prefix = spec["triggers"]["function_prefix"]
     for name in _function_names(spec):
@@ -130,8 +112,8 @@ def test_the_roles_have_only_what_each_handler_needs(local_stack, own_pool):
         )
 
 
-def test_a_second_run_with_nothing_changed_uploads_nothing(local_stack, own_pool):
-    spec, first = own_pool
+def test_a_second_run_with_nothing_changed_uploads_nothing(local_stack, allow_listed_pool):
+    spec, first = allow_listed_pool
     lam = _boto("lambda", local_stack)
     before = {n: lam.get_function(FunctionName=n)["Configuration"] for n in _function_names(spec)}
     functions = FunctionsClient(region=REGION, endpoint_url=local_stack.url)
@@ -156,7 +138,7 @@ def test_a_second_run_with_nothing_changed_uploads_nothing(local_stack, own_pool
 
 
 def test_changed_code_is_uploaded_once(local_stack, tmp_path, monkeypatch):
-    spec = _spec(f"triggers-{uuid.uuid4().hex[:8]}")
+    spec = own_pool_spec(f"triggers-{uuid.uuid4().hex[:8]}")
     _provision(local_stack, spec)
     copied = tmp_path / "triggers"
     shutil.copytree(triggers.HANDLERS, copied)
@@ -204,8 +186,8 @@ def _sign_up(idp, result, email):
     )
 
 
-def test_a_sign_up_from_another_domain_is_refused_with_the_sentence(local_stack, own_pool):
-    _, result = own_pool
+def test_a_sign_up_from_another_domain_is_refused_with_the_sentence(local_stack, allow_listed_pool):
+    _, result = allow_listed_pool
     idp = _boto("cognito-idp", local_stack)
     with pytest.raises(idp.exceptions.UserLambdaValidationException) as refused:
         _sign_up(idp, result, "eve@elsewhere.net")
@@ -258,19 +240,7 @@ def test_an_invitation_names_the_site(cognito):
     assert re.search(r"temporary password is (.+)\.\s*$", message.body)
 
 
-@pytest.fixture
-def on_own_pool(settings, cognito, own_pool):
-    """Point the site at the pool with an allow-list (example.com) instead of the session's."""
-    _, result = own_pool
-    settings.COGNITO_USER_POOL_ID = result.pool_id
-    settings.COGNITO_CLIENT_ID = result.client_id
-    settings.COGNITO_CLIENT_SECRET = result.client_secret
-    caches["default"].clear()  # the sign-up page caches the pool's facts
-    yield result
-    caches["default"].clear()
-
-
-def test_the_sign_up_page_shows_the_refusal_as_a_sentence(client, on_own_pool):
+def test_the_sign_up_page_shows_the_refusal_as_a_sentence(client, on_allow_listed_pool):
     response = client.post(
         reverse("sign_up"),
         {"email": "eve@elsewhere.net", "given_name": "Eve", "family_name": "Else", "password": "Sign-up-Passw0rd!"},
@@ -283,8 +253,8 @@ def test_the_sign_up_page_shows_the_refusal_as_a_sentence(client, on_own_pool):
     assert CognitoClient().list_users_page(filter_expression='email = "eve@elsewhere.net"').users == []
 
 
-def test_a_permission_for_another_pool_is_replaced(local_stack, own_pool):
-    spec, result = own_pool
+def test_a_permission_for_another_pool_is_replaced(local_stack, allow_listed_pool):
+    spec, result = allow_listed_pool
     lam = _boto("lambda", local_stack)
     name = f"{spec['triggers']['function_prefix']}-pre-sign-up"
     lam.remove_permission(FunctionName=name, StatementId="cognito-PreSignUp")

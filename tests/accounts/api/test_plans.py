@@ -6,10 +6,13 @@ local stack is tested in tests/triggers/test_local_stack.py and below.
 """
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
+from accounts.models import UserSession
+from accounts.sessions import encryption
 from tests import fakes
-from tests.accounts.api.test_local_stack import client_credentials_token, code_flow_tokens
+from tests.flows import hosted_ui_sign_in
 
 pytestmark = pytest.mark.django_db
 PLAN = "/api/v1/me/plan"
@@ -59,15 +62,20 @@ def test_a_browser_session_has_no_plan_claim(fake_api):
     assert client.get(PLAN).status_code == 403
 
 
-def test_demo_users_real_tokens(api_client, local_stack, cognito_api, demo):
+def test_demo_users_real_tokens(api_client, client, local_stack, cognito_api, demo):
     """The local stack runs the deployed trigger: the admin (pro) is admitted, the member (free) refused."""
     answers = {}
     for email in ("admin@example.com", "member@example.com"):
-        tokens = code_flow_tokens(
-            local_stack.url, cognito_api.client_id, cognito_api.client_secret, email, demo["password"], "openid email"
-        )
-        answers[email] = _get(api_client, tokens["access_token"])
+        client.logout()
+        assert hosted_ui_sign_in(client, email, demo["password"]).status_code == 302
+        record = UserSession.objects.get(session_key=client.session.session_key)
+        answers[email] = _get(api_client, encryption.decrypt(record.access_token))
     assert (answers["admin@example.com"].status_code, answers["admin@example.com"].json()) == (200, {"plan": "pro"})
     assert answers["member@example.com"].status_code == 403
-    machine = client_credentials_token(local_stack.url, cognito_api.m2m_client_id, cognito_api.m2m_client_secret)
+    machine = requests.post(
+        f"{local_stack.url}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(cognito_api.m2m_client_id, cognito_api.m2m_client_secret),
+        timeout=10,
+    ).json()["access_token"]
     assert _get(api_client, machine).status_code == 403
