@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from ..models import User, UserSession
 from ..sessions import records
+from .authentication import CognitoBearerAuthentication
 from .permissions import PAID_PLANS, STAFF_GROUPS, HasPlan, HasScopes
 from .principals import BearerToken, StatelessPrincipal
 from .serializers import CallerSerializer, EmailQuerySerializer, PlanSerializer, SessionSerializer, SiteUserSerializer
@@ -49,6 +50,8 @@ class MeView(GenericAPIView):
 class MyPlanView(GenericAPIView):
     """The caller's plan, from the access token's plan claim; only people on a paid plan get an answer."""
 
+    # A bearer token only: the plan is a claim of the access token, which a browser session does not present.
+    authentication_classes = [CognitoBearerAuthentication]
     permission_classes = [HasScopes, HasPlan]
     required_plans = PAID_PLANS
     serializer_class = PlanSerializer

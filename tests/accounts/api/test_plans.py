@@ -53,13 +53,15 @@ def test_the_plans_are_a_setting(api_client, fake_api, settings):
     assert _get(api_client, fake_api.keys[0].sign(fakes.access_claims(plan="pro"))).status_code == 403
 
 
-def test_a_browser_session_has_no_plan_claim(fake_api):
+def test_a_browser_session_is_asked_for_a_bearer_token(fake_api):
     from rest_framework.test import APIClient
 
     user = get_user_model().objects.create(username="sub-pat", cognito_sub="sub-pat")
     client = APIClient()
     client.force_login(user)
-    assert client.get(PLAN).status_code == 403
+    response = client.get(PLAN)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_demo_users_real_tokens(api_client, client, local_stack, cognito_api, demo):
