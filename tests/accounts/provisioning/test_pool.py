@@ -260,7 +260,7 @@ def cognito_calls_none():
 
 @pytest.mark.parametrize(("allow", "admin_only"), [(True, False), (False, True)])
 def test_self_sign_up_is_applied_to_the_pool(empty_stack, allow, admin_only):
-    """[signup] allow_self_sign_up becomes AdminCreateUserConfig.AllowAdminCreateUserOnly, and the site reads it back."""
+    """[signup] allow_self_sign_up becomes the pool's AllowAdminCreateUserOnly, and the seam reads it back."""
     spec = load_spec(settings.COGNITO_PROVISION_FILE)
     spec["signup"] = {**spec["signup"], "allow_self_sign_up": allow}
     result = pool_provision(spec=spec, cognito=CognitoClient(), region=REGION)
