@@ -6,11 +6,15 @@ them, on the Local inbox page (MiniStack records the emails instead of sending).
 
 import re
 import uuid
+from dataclasses import replace
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from playwright.sync_api import expect
 
+from accounts.cognito.client import CognitoClient
 from tests.browser.flows import hosted_ui_submit, screenshots
 
 pytestmark = pytest.mark.browser
@@ -167,3 +171,48 @@ def test_keeping_a_separate_account_is_a_choice_that_sticks(page, live_server, f
     page.wait_for_url(f"{live_server.url}/")
     _google_sign_in(page, simulated_idps)
     page.wait_for_url(f"{live_server.url}/")  # not offered again
+
+
+def test_the_refusals_are_plain_pages(page, live_server, federated, settings, monkeypatch):
+    """A burst (the site's throttle, at 0 for the test) and an invitation-only pool, as a person sees them."""
+    caches["default"].clear()
+    settings.COGNITO_SIGNUP_THROTTLE_PER_ADDRESS = 0
+    page.goto("/forgot-password/")
+    page.fill("#id_email", "member@example.com")
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("problem")).to_have_text("Too many attempts in a short time. Try again in a minute.")
+    look(page, "signup-throttled")
+
+    real = CognitoClient.describe_pool
+    monkeypatch.setattr(CognitoClient, "describe_pool", lambda self: replace(real(self), admin_create_user_only=True))
+    caches["default"].clear()
+    page.goto("/sign-up/")
+    expect(page.get_by_test_id("invitation-only")).to_be_visible()
+    look(page, "signup-invitation-only")
+    caches["default"].clear()
+
+
+def test_a_staff_members_own_google_is_left_to_an_administrator(page, live_server, federated, simulated_idps):
+    email = f"stan.{uuid.uuid4().hex[:8]}@example.com"
+    federated.create_user(
+        email,
+        attributes={"email": email, "email_verified": "true", "given_name": "Stan", "family_name": "Staff"},
+        suppress_invitation=True,
+    )
+    federated.set_user_password(email, PASSWORD, permanent=True)
+    federated.add_user_to_group(email, "staff")
+    claims = {"email": email, "email_verified": "true", "given_name": "Stan"}
+    assert requests.put(f"{simulated_idps.issuers['Google']}/users/{email}", json=claims, timeout=10).ok
+    page.goto("/sign-in/")
+    page.get_by_test_id("continue-with-google").click()
+    page.wait_for_url(re.compile(re.escape(simulated_idps.issuers["Google"]) + r"/oauth2/authorize"))
+    page.fill("input[name=sub]", email)  # typed, as a person not listed on the simulated page would
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{live_server.url}/connect/")
+    page.get_by_test_id("connect-sign-in").click()
+    hosted_ui_submit(page, email, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/connect/finish/")
+    page.get_by_test_id("connect-confirm").click()
+    expect(page.get_by_test_id("problem")).to_contain_text("ask an administrator")
+    look(page, "connect-refused")
+    assert federated.get_user(f"Google_{email}")  # nothing was deleted or linked
