@@ -9,6 +9,7 @@ reset code for an admin's address is never on a public page.
 
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 
 from accounts.exceptions import CognitoError
@@ -30,5 +31,14 @@ def local_inbox(request):
 
 
 def local_mode(request):
-    """Template context: the Local inbox banner's link, in local mode (the local stack) only."""
-    return {"local_inbox": bool(settings.COGNITO_ENDPOINT_URL)}
+    """Template context: the Local inbox banner's link, in local mode (the local stack) only.
+
+    Empty, so no banner, where the URL configuration has no Local inbox (a page
+    must never fail because of its banner).
+    """
+    if not settings.COGNITO_ENDPOINT_URL:
+        return {"local_inbox_url": ""}
+    try:
+        return {"local_inbox_url": reverse("local_inbox")}
+    except NoReverseMatch:
+        return {"local_inbox_url": ""}

@@ -85,6 +85,8 @@ def _welcome(site_port, idps, env):
     print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
     for command in curl_pair(env, site_port=site_port):
         print(f"  {command}")
+    print(f"\nSign up at http://127.0.0.1:{site_port}/sign-up/; the codes Cognito would email are on")
+    print(f"  the Local inbox, http://127.0.0.1:{site_port}/local-inbox/ (nothing is sent locally).")
     print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 

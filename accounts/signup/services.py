@@ -52,7 +52,9 @@ def _replace_unconfirmed(*, email: str, cognito) -> bool:
     or signed-in user is never touched).
     """
     try:
-        target = policy.target_user(actor=None, username=email, change="replace the unfinished sign-up of {who}")
+        target = policy.target_user(
+            actor=None, username=email, change="replace the unfinished sign-up of {who}", cognito=cognito
+        )
     except (NotFound, NotAllowed):
         return False
     if target.status != "UNCONFIRMED" or target.linked is not None:
@@ -85,7 +87,10 @@ def account_sign_up(*, email: str, password: str, given_name: str, family_name: 
         if not _replace_unconfirmed(email=email, cognito=cognito):
             logger.info("Sign-up for an email that has an account: answered as for a new one")
             return PendingSignUp(email=email)
-        result = cognito.sign_up(email, password=password, attributes=attributes)
+        try:
+            result = cognito.sign_up(email, password=password, attributes=attributes)
+        except UsernameExists:  # someone else signed up with it in between: the same answer
+            return PendingSignUp(email=email)
     except NotAuthorized as exc:
         # Cognito's answer when AllowAdminCreateUserOnly is on ("SignUp is not permitted for this user pool").
         raise SignUpClosed("sign-up is by invitation") from exc
@@ -105,7 +110,8 @@ def sign_up_confirm(*, pending: PendingSignUp, code: str, cognito=None) -> None:
 
     Refuse with CodeMismatch, before any write, when the pool's user with this
     email is not the one this browser signed up (an existing account, or a
-    sign-up replaced since): a code must confirm the password typed here.
+    sign-up replaced since): a code must confirm the password typed here. A
+    sign-up of this browser's that is confirmed already is done.
     """
     cognito = cognito or CognitoClient()
     if not pending.sub:
@@ -114,8 +120,10 @@ def sign_up_confirm(*, pending: PendingSignUp, code: str, cognito=None) -> None:
         current = cognito.get_user(pending.email)
     except NotFound as exc:
         raise CodeMismatch("ConfirmSignUp: the sign-up is gone", code="CodeMismatchException") from exc
-    if current.sub != pending.sub or current.status != "UNCONFIRMED":
+    if current.sub != pending.sub:
         raise CodeMismatch("ConfirmSignUp: another sign-up holds this email", code="CodeMismatchException")
+    if current.status == "CONFIRMED":
+        return  # this browser's own sign-up, confirmed already (the form sent twice)
     cognito.confirm_sign_up(pending.email, code=code)
     logger.info("Confirmed the sign-up %s", pending.sub)
 

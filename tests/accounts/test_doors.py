@@ -29,6 +29,8 @@ DOORS = {
     # The sign-in ends and records sessions, and offers the configured providers.
     ("signin", "accounts.sessions.records"),
     ("signin", "accounts.federation.providers"),
+    # A federated sign-in that meets an existing account is offered the connection (and keeps it over a switch).
+    ("signin", "accounts.federation.connect"),
     # Linking merges two site users, ending the merged one's sessions, and writes the one admin log.
     ("federation", "accounts.sessions.records"),
     ("federation", "accounts.pooladmin.audit"),

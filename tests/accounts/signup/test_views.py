@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts import policy
 from accounts.exceptions import NotFound
 from accounts.pooladmin.localmail import local_messages
+from accounts.signup import services
 from tests.factories import unique_email
 from tests.flows import hosted_ui_sign_in
 
@@ -193,3 +194,13 @@ def test_a_burst_of_reset_requests_for_one_email_is_throttled(client, cognito, s
     )
     assert response.status_code == 429
     assert "Try again in a minute" in response.content.decode()
+
+
+def test_a_confirmation_sent_twice_is_done_not_refused(client, cognito):
+    """Two tabs, or a double click: the second confirmation of this browser's own sign-up is not an error."""
+    email = unique_email("twice")
+    sign_up(client, email)
+    pending = services.PendingSignUp(email=email, sub=cognito.get_user(email).sub)
+    services.sign_up_confirm(pending=pending, code=newest_code(email))
+    services.sign_up_confirm(pending=pending, code="000000")
+    assert cognito.get_user(email).status == "CONFIRMED"
