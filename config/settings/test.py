@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, env
+from .base import BASE_DIR, INSTALLED_APPS, TEMPLATES, env
 
 DEBUG = False
 # Long and varied enough for accounts.E011, which the checks run with DEBUG off.
@@ -34,3 +34,14 @@ COGNITO_DOMAIN = ""
 COGNITO_IDENTITY_PROVIDERS = []
 COGNITO_TIMEOUT = 3.0
 COGNITO_GENERATED_ENV_FILE = None
+
+# The Local inbox banner (devstack.inbox.local_mode), development only; a copy, so base.TEMPLATES stays production's.
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "context_processors": [*TEMPLATES[0]["OPTIONS"]["context_processors"], "devstack.inbox.local_mode"],
+        },
+    },
+]
