@@ -190,7 +190,7 @@ def totp_qr(request):
     secret = encryption.decrypt(request.session.get(TOTP_SECRET_KEY, ""))
     if not secret:
         return HttpResponseNotFound("No authenticator set-up is in progress.", content_type="text/plain")
-    issuer = getattr(settings, "COGNITO_TOTP_ISSUER", "") or "Cognito Django site"
+    issuer = settings.COGNITO_TOTP_ISSUER
     uri = qr.totp_uri(secret=secret, account=request.user.email or request.user.cognito_username, issuer=issuer)
     response = HttpResponse(qr.qr_svg(uri), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
