@@ -221,3 +221,31 @@ def test_delete_the_account_after_typing_the_email(page, browser, live_server, p
         boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=person["username"])
     assert not User.objects.filter(cognito_sub=person["username"]).exists()
     assert _hosted_ui_refuses(browser, live_server, person["email"], PASSWORD)
+
+
+def test_disconnect_a_connected_sign_in(page, live_server, person, boto, provisioned):
+    """Arranged with AdminLinkProviderForUser, as staff's linking would have left it; then the person disconnects."""
+    boto.admin_link_provider_for_user(
+        UserPoolId=provisioned.pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": person["username"]},
+        SourceUser={
+            "ProviderName": "Google",
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": "g-77",
+        },
+    )
+    _signed_in(page, live_server, person["email"])
+    expect(page.get_by_test_id("connected")).to_contain_text("Google")
+    page.get_by_test_id("disconnect-Google").click()
+    _look(page, "selfservice-disconnect")
+    expect(page.locator("main")).to_contain_text("makes a separate, empty account")
+    page.get_by_test_id("confirm-disconnect").click()
+    page.wait_for_url(f"{live_server.url}/account/")
+    expect(page.locator(".message")).to_contain_text("That sign-in is disconnected.")
+    expect(page.get_by_test_id("connected")).to_contain_text("None")
+    attributes = boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=person["username"])["UserAttributes"]
+    assert "g-77" not in str([a for a in attributes if a["Name"] == "identities"])
+
+    # A provider not connected to this account is never named in a write.
+    page.goto("/account/sign-ins/Facebook/disconnect/")
+    expect(page.locator(".message")).to_have_text("That sign-in is not connected to your account.")

@@ -164,45 +164,6 @@ def test_a_refused_deletion_keeps_everything(signed_in, stub):
     assert User.objects.get(cognito_sub=signed_in["username"]).is_active
 
 
-def test_disconnect_names_only_a_provider_linked_to_this_account(signed_in, stub, provisioned):
-    """Faked: a native user with a linked Google identity (the local stack's AdminLinkProviderForUser is tested in
-    tests/accounts/federation; here only what the self-service page sends)."""
-    identities = '[{"providerName": "Google", "userId": "g-123", "primary": "false"}]'
-    own = {"Username": signed_in["username"], "UserAttributes": [{"Name": "identities", "Value": identities}]}
-    admin_user = {
-        "Username": signed_in["username"],
-        "UserAttributes": [
-            {"Name": "sub", "Value": signed_in["username"]},
-            {"Name": "identities", "Value": identities},
-        ],
-        "UserStatus": "CONFIRMED",
-        "Enabled": True,
-    }
-    stub.add_response("get_user", own)
-    stub.add_response("get_user", own)
-    stub.add_response("admin_get_user", admin_user)
-    stub.add_response(
-        "admin_disable_provider_for_user",
-        {},
-        {
-            "UserPoolId": provisioned.pool_id,
-            "User": {
-                "ProviderName": "Google",
-                "ProviderAttributeName": "Cognito_Subject",
-                "ProviderAttributeValue": "g-123",
-            },
-        },
-    )
-    url = reverse("selfservice_disconnect", args=["Google"])
-    assert "Disconnect Google" in signed_in["client"].get(url).content.decode()
-    response = signed_in["client"].post(url)
-    assert response["Location"] == reverse("account")
-
-    stub.add_response("get_user", own)
-    response = signed_in["client"].post(reverse("selfservice_disconnect", args=["Facebook"]))
-    assert response["Location"] == reverse("account")  # nothing queued for a write: none was made
-
-
 def _pool():
     return {
         "UserPool": {
