@@ -461,6 +461,11 @@ class CognitoClient:
         )
         return tuple(str(d.get("Destination", "")) for d in answer.get("CodeDeliveryDetailsList") or ())
 
+    @sensitive_variables("access_token")
+    def own_attributes_delete(self, access_token: str, names: list[str]) -> None:
+        """Remove attributes of the token's user (DeleteUserAttributes): Cognito's way to clear a value."""
+        self._call("delete_user_attributes", AccessToken=access_token, UserAttributeNames=list(names))
+
     @sensitive_variables("access_token", "code")
     def own_attribute_verify(self, access_token: str, attribute: str, code: str) -> None:
         """Confirm a changed attribute with the code Cognito sent (VerifyUserAttribute)."""

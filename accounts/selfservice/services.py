@@ -77,7 +77,12 @@ def profile_update(*, request: HttpRequest, given_name: str, family_name: str) -
     """
     token = _token(request, "change your name")
     attributes = {"given_name": given_name, "family_name": family_name}
-    CognitoClient().own_attributes_update(token, attributes)
+    cognito = CognitoClient()
+    # A name left empty is removed: an attribute is cleared with DeleteUserAttributes, not set to "".
+    if kept := {name: value for name, value in attributes.items() if value}:
+        cognito.own_attributes_update(token, kept)
+    if cleared := [name for name, value in attributes.items() if not value]:
+        cognito.own_attributes_delete(token, cleared)
     if _follow(request) != renewal.RENEWED:
         fields = profile_fields(attributes)
         names = {"first_name": fields["first_name"], "last_name": fields["last_name"]}

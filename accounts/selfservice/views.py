@@ -1,5 +1,6 @@
 """The self-service pages under /account/: each parses a form, calls one service, and says what happened."""
 
+import functools
 import logging
 
 from django.conf import settings
@@ -33,15 +34,19 @@ def _refusal(exc: CognitoError) -> str:
 def _native_only(view):
     """Send a person without a password (a federated sign-in) back to the account page, saying why."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not services.is_native(request.user):
             messages.info(request, "You sign in with another provider: your password and its security are kept there.")
             return redirect("account")
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+def _is_wrong_password(exc: NotAuthorized) -> bool:
+    """Return whether Cognito refused the password itself, not the session's token (revoked, expired)."""
+    return not isinstance(exc, services.NoAccessToken) and "incorrect username or password" in exc.detail.lower()
 
 
 @never_cache
@@ -135,8 +140,11 @@ def password_change(request):
                 request=request, current=form.cleaned_data["current"], proposed=form.cleaned_data["proposed"]
             )
         except NotAuthorized as exc:
-            logger.info("Self-service refused: %s", exc.code or type(exc).__name__)
-            form.add_error("current", "That is not your current password.")
+            if not _is_wrong_password(exc):
+                form.add_error(None, _refusal(exc))
+            else:
+                logger.info("Self-service refused: %s", exc.code)
+                form.add_error("current", "That is not your current password.")
         except InvalidPassword as exc:
             logger.info("Self-service refused: %s", exc.code)
             form.add_error("proposed", "The new password does not meet the rules above.")
@@ -209,8 +217,11 @@ def totp_off(request):
         try:
             services.totp_turn_off(request=request, **form.cleaned_data)
         except NotAuthorized as exc:
-            logger.info("Self-service refused: %s", exc.code or type(exc).__name__)
-            form.add_error("password", "That is not your password.")
+            if not _is_wrong_password(exc):
+                form.add_error(None, _refusal(exc))
+            else:
+                logger.info("Self-service refused: %s", exc.code)
+                form.add_error("password", "That is not your password.")
         except CodeMismatch as exc:
             form.add_error("code", _refusal(exc))
         except CognitoError as exc:

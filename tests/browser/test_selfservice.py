@@ -110,6 +110,14 @@ def test_edit_the_name_and_the_site_shows_it_at_once(page, live_server, person, 
     # The session's ID token was renewed: the developer details show the new name too.
     expect(page.get_by_test_id("id-token")).to_contain_text('"given_name": "Ada"')
 
+    # A last name left empty is removed with DeleteUserAttributes, which the local stack lacks (InvalidAction,
+    # measured): the page says so, and nothing is lost.
+    page.get_by_test_id("edit-profile").click()
+    page.fill("#id_family_name", "")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("form-error")).to_have_text("The local Cognito stack does not offer this.")
+    assert User.objects.get(cognito_sub=person["username"]).last_name == "Lovelace"
+
 
 def test_change_the_password_and_the_old_one_fails_at_the_hosted_ui(page, browser, live_server, person):
     _signed_in(page, live_server, person["email"])

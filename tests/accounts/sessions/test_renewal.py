@@ -167,11 +167,16 @@ def test_sign_out_everywhere_ends_every_session_and_the_refresh_tokens(client, c
 
 
 def test_end_one_of_my_other_sessions(client, cognito, demo):
-    phone = Client(HTTP_USER_AGENT="Phone")
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.0 Mobile/15E148 Safari/604.1"
+    )
+    phone = Client(HTTP_USER_AGENT=iphone)
     hosted_ui_sign_in(client, "member@example.com", demo["password"])
     hosted_ui_sign_in(phone, "member@example.com", demo["password"])
     page = client.get(reverse("account"))
-    assert b"Phone" in page.content
+    # The account page names the device in words, not the raw header.
+    assert b"Mobile Safari on iOS" in page.content
     assert b"this browser" in page.content
 
     phone_record = record_of(phone)
