@@ -441,10 +441,13 @@ def test_fresh_requests_make_no_outbound_call_at_all(client, cognito, demo, monk
         "request",
         lambda self, method, url, *a, **kw: calls.append(url) or real_request(self, method, url, *a, **kw),
     )
-    monkeypatch.setattr(cognito.__class__, "_call", lambda self, operation, **kw: calls.append(operation))
+    own_user = {"Username": "u", "UserAttributes": [], "UserMFASettingList": []}
+    monkeypatch.setattr(cognito.__class__, "_call", lambda self, operation, **kw: calls.append(operation) or own_user)
     for path in ["/", reverse("account"), "/", reverse("account")]:
         assert client.get(path).status_code == 200
-    assert calls == []
+    # No renewal, no token endpoint, no JWKS: only the account page's one GetUser (its Security section shows
+    # the MFA setting and connected sign-ins as Cognito has them now).
+    assert calls == ["get_user", "get_user"]
 
 
 def test_an_inactive_django_user_loses_the_session(client, cognito, demo):
