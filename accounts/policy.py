@@ -206,3 +206,40 @@ def user_write(change: str, *, groups_from: Callable[[dict], Iterable[str]] | No
 def grantable_groups(*, actor, names: Iterable[str]) -> list[str]:
     """Return the group names ``actor`` may put people in or take them out of (forms offer only these)."""
     return [name for name in names if acts_as_superuser(actor) or not is_privileged_group(name)]
+
+
+def own_account_check(*, actor, change: str) -> None:
+    """Allow a signed-in, active person to make ``change`` to their own Cognito user; refuse anyone else.
+
+    The self-service pages (accounts/selfservice/) write with the person's own
+    access token, so Cognito itself binds the write to them; this refuses an
+    anonymous or deactivated actor, or a site user with no Cognito user, before
+    any call. Staff rights play no part: nobody changes someone else here.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        _refuse(actor, f"Only a signed-in person can {change}.")
+    if not getattr(actor, "cognito_sub", ""):
+        _refuse(actor, f"This account has no Cognito user, so you cannot {change} here.")
+
+
+def own_target(*, actor, change: str, cognito=None) -> Target:
+    """Read ``actor``'s own Cognito user for an admin call made on their behalf (e.g. disconnecting a provider).
+
+    Refuse as :func:`own_account_check` does, and when the Cognito user read
+    is not the actor's (its sub differs): the write can only ever be on the
+    person themselves, whoever they are, staff or not.
+    """
+    own_account_check(actor=actor, change=change)
+    cognito = cognito or CognitoClient()
+    user = cognito.get_user(actor.cognito_username or actor.cognito_sub)
+    if user.sub != actor.cognito_sub:
+        _refuse(actor, f"You can only {change} on your own account.")
+    return Target(
+        username=user.username,
+        sub=user.sub,
+        email=user.attributes.get("email", ""),
+        status=user.status,
+        enabled=user.enabled,
+        attributes=dict(user.attributes),
+        linked=actor,
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/sessions/<int:pk>/end/", views.session_end, name="session_end"),
+    path("account/", include("accounts.selfservice.urls")),
     path("sign-in/", signin_views.sign_in, name="sign_in"),
     path("staff/link-accounts/", federation_views.link_accounts, name="link_accounts"),
     # A social sign-in that meets an existing account (accounts/federation/connect.py).

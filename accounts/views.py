@@ -4,6 +4,7 @@ import json
 import logging
 
 import jwt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import claims as site_claims
+from .exceptions import CognitoError
 from .federation import providers
 from .models import UserSession
+from .selfservice import services as selfservice
+from .selfservice.devices import device_name
 from .sessions import encryption, records
 from .signin.views import SIGN_IN_PROVIDER_KEY, cognito_logout_url, sign_out
 
@@ -27,17 +31,21 @@ def home(request):
 @never_cache
 @login_required
 def account(request):
+    """The person's profile: who they are, their security, their sessions, and (collapsed) their tokens' payloads."""
     record = records.current_session(request)
     id_token = encryption.decrypt(record.id_token) if record else ""
     access_token = encryption.decrypt(record.access_token) if record else ""
     claims = _claims(id_token)
     provider = providers.sign_in_provider(claims, request.session.get(SIGN_IN_PROVIDER_KEY, ""))
+    sessions = list(request.user.site_sessions.filter(expires_at__gt=timezone.now()).order_by("-last_seen"))
+    for item in sessions:
+        item.device = device_name(item.user_agent)
     return render(
         request,
         "accounts/account.html",
         {
             "session_record": record,
-            "sessions": request.user.site_sessions.filter(expires_at__gt=timezone.now()),
+            "sessions": sessions,
             "id_token_claims": _decoded_payload(id_token),
             "access_token_claims": _decoded_payload(access_token),
             # Verified when the session got it (sign-in or renewal), like the payloads shown below.
@@ -45,8 +53,40 @@ def account(request):
             "sign_in_provider": providers.provider_label(provider),
             "linked_providers": [providers.provider_label(name) for name in providers.linked_providers(claims)],
             "relay_email": providers.is_relay_email(request.user.email),
+            "group_words": _group_words(request.user),
+            "native": selfservice.is_native(request.user),
+            **_security(request),
         },
     )
+
+
+def _group_words(user):
+    """Return (plain words, group name) for each of the user's groups: what the group lets them do here."""
+    words = []
+    for name in user.groups.values_list("name", flat=True):
+        if name in settings.COGNITO_SUPERUSER_GROUPS:
+            words.append(("Administrator: full access", name))
+        elif name in settings.COGNITO_STAFF_GROUPS:
+            words.append(("Staff: may use the admin", name))
+        elif name == "members":
+            words.append(("Member", name))
+        else:
+            words.append((name.replace("-", " ").replace("_", " ").capitalize(), name))
+    return words
+
+
+def _security(request):
+    """Return the MFA state and connected sign-ins as Cognito has them now (one GetUser), or say it cannot tell."""
+    try:
+        own = selfservice.own_user_read(request=request)
+    except CognitoError as exc:
+        logger.warning("The account page could not read the Cognito user: %s", exc.code or type(exc).__name__)
+        return {"security_known": False, "mfa_on": False, "connected": []}
+    return {
+        "security_known": True,
+        "mfa_on": "SOFTWARE_TOKEN_MFA" in own.mfa_methods,
+        "connected": selfservice.connected_from(own),
+    }
 
 
 @login_required

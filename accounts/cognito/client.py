@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import CognitoError, CognitoUnavailable, errors_by_code
+from ..exceptions import CodeMismatch, CognitoError, CognitoUnavailable, NotAvailable, errors_by_code
 from .types import (
     AppClient,
     AuthEvent,
@@ -497,6 +497,143 @@ class CognitoClient:
             )
             for e in events.get("AuthEvents", [])
         ]
+
+    # -- the signed-in person's own account (user-level calls with their access token) --
+    # The access token carries the aws.cognito.signin.user.admin scope; Cognito acts on
+    # the user it names, so none of these takes a username. accounts/selfservice/ decides when.
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/user-pools-API-operations.html
+
+    @sensitive_variables("access_token")
+    def own_user(self, access_token: str) -> PoolUser:
+        """Return the token's user as Cognito has it now (GetUser), with their MFA settings."""
+        return _user(self._call("get_user", AccessToken=access_token))
+
+    @sensitive_variables("access_token")
+    def own_attributes_update(self, access_token: str, attributes: dict) -> tuple[str, ...]:
+        """Change the token's user's attributes (UpdateUserAttributes); return where codes were sent, masked.
+
+        A changed email is held back until verified when the pool says
+        ``AttributesRequireVerificationBeforeUpdate``; Cognito then emails a code
+        and the destinations come back here ("n***@e***").
+        """
+        answer = self._call(
+            "update_user_attributes",
+            AccessToken=access_token,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+        return tuple(str(d.get("Destination", "")) for d in answer.get("CodeDeliveryDetailsList") or ())
+
+    @sensitive_variables("access_token")
+    def own_attributes_delete(self, access_token: str, names: list[str]) -> None:
+        """Remove attributes of the token's user (DeleteUserAttributes): Cognito's way to clear a value."""
+        self._call("delete_user_attributes", AccessToken=access_token, UserAttributeNames=list(names))
+
+    @sensitive_variables("access_token", "code")
+    def own_attribute_verify(self, access_token: str, attribute: str, code: str) -> None:
+        """Confirm a changed attribute with the code Cognito sent (VerifyUserAttribute)."""
+        self._call("verify_user_attribute", AccessToken=access_token, AttributeName=attribute, Code=code)
+
+    @sensitive_variables("access_token", "previous", "proposed")
+    def own_password_change(self, access_token: str, *, previous: str, proposed: str) -> None:
+        """Change the token's user's password (ChangePassword); NotAuthorized when ``previous`` is wrong."""
+        self._call("change_password", AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed)
+
+    @sensitive_variables("access_token", "answer")
+    def software_token_associate(self, access_token: str) -> str:
+        """Start TOTP set-up (AssociateSoftwareToken); return the shared secret (base32) for the person's app."""
+        answer = self._call("associate_software_token", AccessToken=access_token)
+        secret = answer.get("SecretCode", "")
+        if not isinstance(secret, str) or not 16 <= len(secret) <= 128:
+            raise CognitoError("AssociateSoftwareToken: Cognito sent no usable secret")
+        return secret
+
+    @sensitive_variables("access_token", "code")
+    def software_token_verify(self, access_token: str, code: str, *, device_name: str = "") -> None:
+        """Confirm TOTP set-up with a code from the person's app (VerifySoftwareToken); CodeMismatch when wrong."""
+        kwargs = {"AccessToken": access_token, "UserCode": code}
+        if device_name:
+            kwargs["FriendlyDeviceName"] = device_name
+        answer = self._call("verify_software_token", **kwargs)
+        if answer.get("Status") != "SUCCESS":
+            raise CodeMismatch("VerifySoftwareToken: the code was not accepted", code="CodeMismatchException")
+
+    @sensitive_variables("access_token")
+    def own_totp_preference_set(self, access_token: str, *, enabled: bool) -> None:
+        """Turn TOTP MFA on (and preferred) or off for the token's user (SetUserMFAPreference)."""
+        self._call(
+            "set_user_mfa_preference",
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
+        )
+
+    @sensitive_variables("access_token")
+    def own_user_delete(self, access_token: str) -> None:
+        """Delete the token's user from the pool (DeleteUser); their tokens stop working."""
+        self._call("delete_user", AccessToken=access_token)
+
+    @sensitive_variables("password", "secret")
+    def password_check_with_totp(self, username: str, password: str, code: str) -> None:
+        """Prove that a person holds their password and their authenticator now, without signing them in.
+
+        InitiateAuth (USER_PASSWORD_AUTH, with the client's SECRET_HASH) must answer
+        the SOFTWARE_TOKEN_MFA challenge, which RespondToAuthChallenge then
+        passes with ``code``. The tokens Cognito issues are dropped unread.
+        NotAuthorized for a wrong password, CodeMismatch for a wrong code.
+        https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
+        """
+        client_id, secret = settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET
+
+        def secret_hash(name):
+            digest = hmac.new(secret.encode(), (name + client_id).encode(), hashlib.sha256).digest()
+            return base64.b64encode(digest).decode()
+
+        answer = self._call(
+            "initiate_auth",
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password, "SECRET_HASH": secret_hash(username)},
+        )
+        if answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+            raise NotAvailable("InitiateAuth: Cognito did not ask for an authenticator code", code="NoMfaChallenge")
+        self._call(
+            "respond_to_auth_challenge",
+            ClientId=client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=answer.get("Session", ""),
+            ChallengeResponses={
+                "USERNAME": username,
+                "SOFTWARE_TOKEN_MFA_CODE": code,
+                "SECRET_HASH": secret_hash(username),
+            },
+        )
+
+    def disable_provider_for_user(self, *, provider: str, provider_user_id: str) -> None:
+        """Detach a linked provider identity from the user it was linked to (AdminDisableProviderForUser)."""
+        self._call(
+            "admin_disable_provider_for_user",
+            UserPoolId=self.pool_id,
+            User={
+                "ProviderName": provider,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": provider_user_id,
+            },
+        )
+
+    def mfa_config_set(self, *, mode: str, software_token: bool) -> None:
+        """Set the pool's MFA mode (OFF, OPTIONAL, ON) and whether authenticator apps work (SetUserPoolMfaConfig)."""
+        self._call(
+            "set_user_pool_mfa_config",
+            UserPoolId=self.pool_id,
+            MfaConfiguration=mode,
+            SoftwareTokenMfaConfiguration={"Enabled": software_token},
+        )
+
+    def mfa_config(self) -> tuple[str, bool]:
+        """Return the pool's MFA mode and whether authenticator apps are enabled (GetUserPoolMfaConfig)."""
+        answer = self._call("get_user_pool_mfa_config", UserPoolId=self.pool_id)
+        return answer.get("MfaConfiguration", "OFF"), bool(
+            answer.get("SoftwareTokenMfaConfiguration", {}).get("Enabled")
+        )
 
     def get_group(self, name: str) -> PoolGroup:
         return _group(self._call("get_group", UserPoolId=self.pool_id, GroupName=name)["Group"])

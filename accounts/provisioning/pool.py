@@ -96,6 +96,7 @@ def _pool_params(spec):
         },
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
         **_sign_up_params(spec),
+        **_attribute_update_params(spec),
     }
 
 
@@ -106,6 +107,41 @@ def _sign_up_params(spec):
     """
     allow = bool(spec.get("signup", {}).get("allow_self_sign_up", False))
     return {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": not allow}}
+
+
+def _attribute_update_params(spec):
+    """Return UserAttributeUpdateSettings from [pool.attribute_updates], if declared (selfservice's change of email)."""
+    declared = spec["pool"].get("attribute_updates")
+    if declared is None:
+        return {}
+    return {
+        "UserAttributeUpdateSettings": {
+            "AttributesRequireVerificationBeforeUpdate": list(declared.get("require_verification_before_update", []))
+        }
+    }
+
+
+def mfa_provision(*, spec, cognito, changes):
+    """Bring the pool's MFA mode and authenticator-app setting to [mfa] (SetUserPoolMfaConfig, only on a change).
+
+    Run after UpdateUserPool, which leaves the MFA mode alone only when told
+    nothing of it; reading first keeps a re-run a no-op.
+    """
+    declared = spec.get("mfa")
+    if not declared:
+        return
+    wanted = (declared.get("mode", "OFF"), bool(declared.get("software_token", False)))
+    if cognito.mfa_config() != wanted:
+        cognito.mfa_config_set(mode=wanted[0], software_token=wanted[1])
+        changes.append(f"set MFA to {wanted[0]} (authenticator apps {'on' if wanted[1] else 'off'})")
+
+
+def _explicit_auth_flows(spec):
+    """Refresh always; USER_PASSWORD_AUTH too when [mfa] password_check asks (selfservice re-checks before MFA off)."""
+    flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+    if spec.get("mfa", {}).get("password_check"):
+        flows.append("ALLOW_USER_PASSWORD_AUTH")
+    return flows
 
 
 def _api_scopes(spec, names):
@@ -199,7 +235,7 @@ def _client_params(spec, origins, identity_providers=()):
         "SupportedIdentityProviders": [*client["identity_providers"], *identity_providers],
         "CallbackURLs": [f"{o}{client['callback_path']}" for o in origins],
         "LogoutURLs": [f"{o}{client['sign_out_path']}" for o in origins],
-        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "ExplicitAuthFlows": _explicit_auth_flows(spec),
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
         **({"WriteAttributes": client["write_attributes"]} if client.get("write_attributes") else {}),
@@ -249,6 +285,7 @@ def pool_provision(
         pool_id = cognito.create_user_pool(**pool_params).id
         cognito = cognito.for_pool(pool_id)
         changes.append(f"created user pool {pool_id}")
+    mfa_provision(spec=spec, cognito=cognito, changes=changes)
 
     domain = ""
     if domain_prefix and cognito.is_local:

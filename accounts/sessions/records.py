@@ -172,6 +172,20 @@ def session_sign_out(*, request: HttpRequest) -> None:
     auth.logout(request)
 
 
+@sensitive_variables("record")
+def session_access_token(*, request: HttpRequest) -> str:
+    """Return this session's live Cognito access token, renewing it first if it has expired; "" when there is none.
+
+    The user-level calls (GlobalSignOut, the account page's self-service) need a
+    live token. Only the database is written, by the renewal.
+    """
+    record = current_session(request)
+    if record is not None and record.access_expires_at and record.access_expires_at <= timezone.now():
+        renewal.session_renew(record=record, user=request.user, force=True)
+        record = current_session(request)
+    return encryption.decrypt(record.access_token) if record else ""
+
+
 @sensitive_variables("access_token")
 def user_global_sign_out(*, request: HttpRequest) -> bool:
     """Sign the request's user out of Cognito everywhere, then end all their sessions here.
@@ -181,12 +195,7 @@ def user_global_sign_out(*, request: HttpRequest) -> bool:
     told; every session on this site ends either way.
     """
     user = request.user
-    record = current_session(request)
-    if record is not None and record.access_expires_at and record.access_expires_at <= timezone.now():
-        # GlobalSignOut needs a live access token.
-        renewal.session_renew(record=record, user=user, force=True)
-        record = current_session(request)
-    access_token = encryption.decrypt(record.access_token) if record else ""
+    access_token = session_access_token(request=request)
     told_cognito = True
     try:
         if not access_token:

@@ -142,6 +142,9 @@ COGNITO_IDENTITY_PROVIDERS = env.list("COGNITO_IDENTITY_PROVIDERS", default=[])
 # and the API both expect it. The local stack always issues the original.
 # https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
 COGNITO_ISSUER_FORMAT = env("COGNITO_ISSUER_FORMAT", default="original")
+# The name authenticator apps show next to the six-digit code (accounts/selfservice/, TOTP set-up).
+# https://github.com/google/google-authenticator/wiki/Key-Uri-Format#issuer
+COGNITO_TOTP_ISSUER = env("COGNITO_TOTP_ISSUER", default="Cognito Django site")
 # Clock skew tolerated when checking exp/iat, in seconds.
 COGNITO_CLOCK_SKEW = env.int("COGNITO_CLOCK_SKEW", default=60)
 # Bulk admin actions: calls per second (Cognito's UserUpdate quota is 25/s per

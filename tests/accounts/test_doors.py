@@ -14,7 +14,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = ROOT / "accounts"
-ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api", "credentials", "signup"}
+ROOMS = {
+    "cognito",
+    "signin",
+    "sessions",
+    "federation",
+    "pooladmin",
+    "provisioning",
+    "api",
+    "credentials",
+    "selfservice",
+    "signup",
+}
 ROOM_PACKAGES = {f"accounts.{room}" for room in ROOMS}
 SHARED = {"accounts.exceptions", "accounts.models", "accounts.claims", "accounts.policy"}
 #: Which shared module may import what: the seam knows only the exceptions; claims knows no room.
@@ -40,6 +51,12 @@ DOORS = {
     ("pooladmin", "accounts.federation.providers"),
     # The API lists and ends the caller's sessions with the account page's service.
     ("api", "accounts.sessions.records"),
+    # Self-service writes with the session's access token, renews the session so the site shows the change,
+    # keeps a pending authenticator secret encrypted in the session, and reads which providers are linked.
+    ("selfservice", "accounts.sessions.records"),
+    ("selfservice", "accounts.sessions.renewal"),
+    ("selfservice", "accounts.sessions.encryption"),
+    ("selfservice", "accounts.federation.providers"),
     # Credentials belong to a session: they are fetched with its ID token and go when its record goes.
     ("credentials", "accounts.sessions.records"),
     ("credentials", "accounts.sessions.encryption"),

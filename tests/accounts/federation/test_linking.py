@@ -79,7 +79,8 @@ def test_linking_attaches_the_identity_in_cognito_and_merges_the_site_users(clie
     page = client.get(reverse("account")).content.decode()
     assert 'data-testid="sign-in-provider">Google<' in page
     assert 'data-testid="linked-providers">Google<' in page
-    assert 'data-testid="groups"><span class="tag">members</span>' in page
+    # The account page names groups in plain words, with the group's name after them.
+    assert 'data-testid="groups"><span class="tag" title="Cognito group members">Member' in page
 
 
 def test_the_staff_page_lists_the_pair_and_links_it(client, federated, person):

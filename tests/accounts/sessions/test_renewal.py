@@ -167,11 +167,16 @@ def test_sign_out_everywhere_ends_every_session_and_the_refresh_tokens(client, c
 
 
 def test_end_one_of_my_other_sessions(client, cognito, demo):
-    phone = Client(HTTP_USER_AGENT="Phone")
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.0 Mobile/15E148 Safari/604.1"
+    )
+    phone = Client(HTTP_USER_AGENT=iphone)
     hosted_ui_sign_in(client, "member@example.com", demo["password"])
     hosted_ui_sign_in(phone, "member@example.com", demo["password"])
     page = client.get(reverse("account"))
-    assert b"Phone" in page.content
+    # The account page names the device in words, not the raw header.
+    assert b"Mobile Safari on iOS" in page.content
     assert b"this browser" in page.content
 
     phone_record = record_of(phone)
@@ -436,10 +441,13 @@ def test_fresh_requests_make_no_outbound_call_at_all(client, cognito, demo, monk
         "request",
         lambda self, method, url, *a, **kw: calls.append(url) or real_request(self, method, url, *a, **kw),
     )
-    monkeypatch.setattr(cognito.__class__, "_call", lambda self, operation, **kw: calls.append(operation))
+    own_user = {"Username": "u", "UserAttributes": [], "UserMFASettingList": []}
+    monkeypatch.setattr(cognito.__class__, "_call", lambda self, operation, **kw: calls.append(operation) or own_user)
     for path in ["/", reverse("account"), "/", reverse("account")]:
         assert client.get(path).status_code == 200
-    assert calls == []
+    # No renewal, no token endpoint, no JWKS: only the account page's one GetUser (its Security section shows
+    # the MFA setting and connected sign-ins as Cognito has them now).
+    assert calls == ["get_user", "get_user"]
 
 
 def test_an_inactive_django_user_loses_the_session(client, cognito, demo):

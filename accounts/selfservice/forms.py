@@ -1,0 +1,89 @@
+"""The self-service forms: what a person types, checked for shape before Cognito is asked."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from .services import NAME_MAX_LENGTH
+
+#: Cognito's codes, emailed or from an authenticator app, are six digits.
+code_field = forms.CharField(
+    label="Code",
+    min_length=6,
+    max_length=6,
+    validators=[RegexValidator(r"^\d{6}$", "Type the six digits of the code.")],
+    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
+)
+
+
+class ProfileForm(forms.Form):
+    given_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH, required=False, strip=True)
+    family_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH, required=False, strip=True)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label="New email address", max_length=254)
+
+    def __init__(self, *args, current="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == self.current.lower():
+            raise forms.ValidationError("That is already your email address.")
+        return email
+
+
+class CodeForm(forms.Form):
+    code = code_field
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    proposed = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    again = forms.CharField(
+        label="New password again",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("proposed") and data.get("again") and data["proposed"] != data["again"]:
+            self.add_error("again", "The two new passwords are not the same.")
+        return data
+
+
+class TotpOffForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = code_field
+
+
+class DeleteForm(forms.Form):
+    email = forms.CharField(label="Type your email address to confirm", max_length=254)
+
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = email
+
+    def clean_email(self):
+        typed = self.cleaned_data["email"].strip()
+        if not self.expected or typed.lower() != self.expected.lower():
+            raise forms.ValidationError("That is not your email address; your account was not deleted.")
+        return typed
