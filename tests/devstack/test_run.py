@@ -33,6 +33,8 @@ def _environment(tmp_path, **ports):
         COGNITO_SIMULATED_GOOGLE_PORT=str(free_port()),
         COGNITO_SIMULATED_FACEBOOK_PORT=str(free_port()),
         COGNITO_SIMULATED_APPLE_PORT=str(free_port()),
+        COGNITO_SIMULATED_AMAZON_PORT=str(free_port()),
+        COGNITO_SIMULATED_SAML_PORT=str(free_port()),
     )
     return env
 

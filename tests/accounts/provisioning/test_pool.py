@@ -113,17 +113,24 @@ def test_identity_providers_are_declared_once_and_offered_by_the_client(empty_st
     assert sorted((p["ProviderName"], p["ProviderType"]) for p in providers) == [
         ("Facebook", "OIDC"),
         ("Google", "OIDC"),
+        ("LoginWithAmazon", "OIDC"),
         ("SignInWithApple", "OIDC"),
     ]
     assert sorted(c["ClientName"] for c in clients) == ["django-site", "django-site-machine"]
-    assert details["SupportedIdentityProviders"] == ["COGNITO", "Google", "Facebook", "SignInWithApple"]
+    assert details["SupportedIdentityProviders"] == [
+        "COGNITO",
+        "Google",
+        "Facebook",
+        "SignInWithApple",
+        "LoginWithAmazon",
+    ]
     apple = empty_stack.describe_identity_provider(UserPoolId=pool_id, ProviderName="SignInWithApple")
     apple = apple["IdentityProvider"]
     assert apple["ProviderDetails"]["oidc_issuer"] == simulated_idps.issuers["SignInWithApple"]
     assert apple["ProviderDetails"]["authorize_scopes"] == "openid email"
     assert apple["AttributeMapping"]["email_verified"] == "email_verified"
     assert env_file.read_text() == first
-    assert "COGNITO_IDENTITY_PROVIDERS=Google,Facebook,SignInWithApple" in first
+    assert "COGNITO_IDENTITY_PROVIDERS=Google,Facebook,SignInWithApple,LoginWithAmazon" in first
 
 
 def test_simulated_providers_are_refused_outside_the_local_stack(settings):
