@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/sessions/<int:pk>/end/", views.session_end, name="session_end"),
     path("sign-in/", signin_views.sign_in, name="sign_in"),
+    path("sign-in/company/", signin_views.company_sign_in, name="company_sign_in"),
     path("staff/link-accounts/", federation_views.link_accounts, name="link_accounts"),
     # Ahead of the library's own logout view, which neither revokes nor POSTs only.
     path("oidc/logout/", signin_views.sign_out, name="sign_out"),

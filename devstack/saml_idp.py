@@ -326,7 +326,8 @@ class SimulatedSamlIdp:
         return self._page("Signing you in", body)
 
     def wsgi(self, environ, start_response):
-        request = Request(environ, max_form_memory_size=MAX_REQUEST_BYTES)
+        request = Request(environ)
+        request.max_content_length = request.max_form_memory_size = MAX_REQUEST_BYTES
         if request.path == "/metadata":
             response = Response(self.metadata, mimetype="application/samlmetadata+xml")
         elif request.path == "/sso" and request.method == "GET":
