@@ -54,7 +54,8 @@ def saml_groups_sync(*, user, claims, cognito=None):
     company = saml_provider_of(claims)
     if company is None:
         return
-    claimed = {name for name in claims.get("cognito:groups", []) if isinstance(name, str)}
+    listed = claims.get("cognito:groups", [])
+    claimed = {name for name in listed if isinstance(name, str)} if isinstance(listed, list) else set()
     wanted = policy.declared_group_grants(
         asserted=providers.idp_groups(claims),
         mapping=company.group_mapping,
@@ -65,8 +66,11 @@ def saml_groups_sync(*, user, claims, cognito=None):
     to_add, to_remove = wanted - claimed, (claimed & managed) - wanted
     if not (to_add or to_remove):
         return
-    cognito = cognito or CognitoClient()
     username = claims.get("cognito:username", "")
+    if not isinstance(username, str) or not username or len(username) > 128:
+        logger.warning("Company groups of %s not synced: the token names no usable Cognito username", claims.get("sub"))
+        return
+    cognito = cognito or CognitoClient()
     for group in sorted(to_add):
         cognito.add_user_to_group(username, group)
     for group in sorted(to_remove):
