@@ -35,7 +35,8 @@ def saml_sign_in_check(claims):
         raise FederationRefused(
             f"{company.name} asserted an address outside its domains for sub {claims.get('sub')}",
             user_message=(
-                f"{company.label}'s sign-in named an email address that is not at one of its domains "
+                f"{company.label}'s sign-in named {str(claims.get('email', ''))[:254] or 'no email address'}, "
+                "which is not at one of its domains "
                 f"({', '.join(company.domains)}), so this site cannot sign you in with it. Contact your IT team."
             ),
         )

@@ -133,6 +133,8 @@ def test_an_email_of_an_unknown_domain_stays_on_the_sign_in_page(page, federated
         "No company sign-in is set up for unknown.example. Use another way to sign in, or ask your IT team."
     )
     expect(page.get_by_test_id("company-email")).to_have_value("someone@unknown.example")
+    screenshots(page, "sign-in-with-company-unknown-domain")
+    _no_sideways_scroll_on_a_phone(page)
 
 
 def test_an_assertion_for_an_address_outside_the_company_is_refused(page, live_server, federated, simulated_saml):
@@ -142,7 +144,11 @@ def test_an_assertion_for_an_address_outside_the_company_is_refused(page, live_s
     page.get_by_test_id("other").click()
     page.wait_for_url(re.compile(r"/oidc/callback/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in refused")
-    expect(page.get_by_test_id("problem")).to_contain_text("not at one of its domains (corp.example)")
+    expect(page.get_by_test_id("problem")).to_contain_text(
+        "named mallory@gmail.example, which is not at one of its domains (corp.example)"
+    )
+    screenshots(page, "company-sign-in-refused")
+    _no_sideways_scroll_on_a_phone(page)
     assert not User.objects.filter(email="mallory@gmail.example").exists()
     page.goto("/account/")
     page.wait_for_url(re.compile(r"/sign-in/"))

@@ -3,9 +3,10 @@
 import pytest
 
 from accounts import policy
-from accounts.exceptions import FederationRefused
+from accounts.exceptions import CognitoUnavailable, FederationRefused
 from accounts.federation import providers
-from accounts.federation.saml import saml_sign_in_check
+from accounts.federation.saml import saml_groups_sync, saml_sign_in_check
+from tests.factories import linked_user_create
 
 MAPPING = {"engineering": "members", "it-admins": "staff", "root": "admins"}
 
@@ -53,7 +54,9 @@ def test_a_company_may_speak_only_for_its_own_domains(settings):
     saml_sign_in_check(_claims(settings, "erin@CORP.example"))
     with pytest.raises(FederationRefused) as refused:
         saml_sign_in_check(_claims(settings, "mallory@gmail.example"))
-    assert "not at one of its domains (corp.example)" in refused.value.user_message
+    assert "named mallory@gmail.example, which is not at one of its domains (corp.example)" in (
+        refused.value.user_message
+    )
     # A social sign-in is not the company's to check.
     saml_sign_in_check(
         {"sub": "s", "email": "x@gmail.example", "identities": [{"providerName": "Google", "primary": "true"}]}
@@ -74,3 +77,33 @@ def test_provider_facts_for_the_connect_your_account_flow(settings):
     assert providers.username_provider("LoginWithAmazon_amzn1.account.X") == "LoginWithAmazon"
     # The company is offered through its own form, not as a button.
     assert [p.name for p in providers.configured_providers()] == ["Google", "Facebook", "LoginWithAmazon"]
+
+
+class _CognitoDown:
+    """The seam answering AdminAddUserToGroup with an outage (the local stack never has one)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def add_user_to_group(self, username, group):
+        self.calls.append((username, group))
+        raise CognitoUnavailable("AdminAddUserToGroup: Cognito could not be reached")
+
+    remove_user_from_group = add_user_to_group
+
+
+@pytest.mark.django_db
+def test_an_outage_while_mapping_groups_refuses_the_sign_in_and_grants_nothing_here(settings):
+    claims = {
+        **_claims(settings, "erin@corp.example"),
+        "cognito:username": "ExampleCorp_erin@corp.example",
+        "cognito:groups": [],
+        "custom:idp_groups": "[it-admins]",
+    }
+    user = linked_user_create("ExampleCorp_erin@corp.example", "erin@corp.example")
+    cognito = _CognitoDown()
+    with pytest.raises(CognitoUnavailable):
+        saml_groups_sync(user=user, claims=claims, cognito=cognito)
+    assert cognito.calls == [("ExampleCorp_erin@corp.example", "staff")]
+    user.refresh_from_db()
+    assert (user.is_staff, user.groups.count()) == (False, 0)
