@@ -39,7 +39,10 @@ CALLBACK_ERRORS = {
 
 def sign_in(request, *, company_email="", company_error="", status=200):
     """Offer each configured identity provider, company sign-in and the hosted UI; with none, the hosted UI."""
-    next_url = _safe_next(request, default="")
+    if request.method == "POST":  # the company form shown again, with its message
+        next_url = _safe_next_value(request, request.POST.get("next", ""))
+    else:
+        next_url = _safe_next(request, default="")
     query = {"next": next_url} if next_url else {}
     authenticate = reverse("oidc_authentication_init")
     email_url = f"{authenticate}?{urlencode(query)}" if query else authenticate

@@ -42,10 +42,13 @@ def test_next_off_the_site_is_dropped(client, federated):
     ],
 )
 def test_no_company_is_a_message_on_the_sign_in_page(client, federated, email, message):
-    response = client.post(reverse("company_sign_in"), {"email": email})
+    response = client.post(reverse("company_sign_in"), {"email": email, "next": "/account/"})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert response.context["company_email"] == email
+    # Where to go after signing in is kept, for the company form and the other choices alike.
+    assert response.context["next_url"] == "/account/"
+    assert "next=%2Faccount%2F" in response.context["email_url"]
 
 
 def test_an_unreachable_cognito_is_a_plain_unavailable_page(client, federated, settings):
