@@ -10,13 +10,42 @@ Cognito groups as config/cognito.toml declares, through accounts.policy.
 
 import logging
 
+from django.core.cache import cache
+
 from .. import policy
 from ..claims import apply_group_claims, mirrored_group_names
 from ..cognito.client import CognitoClient
-from ..exceptions import FederationRefused
+from ..exceptions import FederationRefused, NotFound
 from . import providers
 
 logger = logging.getLogger(__name__)
+
+#: How long the site remembers which company an email domain belongs to.
+COMPANY_LOOKUP_SECONDS = 300
+
+
+def company_for_email(email):
+    """Return the offered SAML provider that signs in people at ``email``'s domain, or None.
+
+    GetIdentityProviderByIdentifier reads the registry that ``idp_identifier``
+    at /oauth2/authorize reads (the domains provisioning declared as
+    IdpIdentifiers); asking first lets an unknown domain get the site's own
+    page instead of Cognito's error, on AWS and on the local stack (which
+    ignores ``idp_identifier``). Answers are cached for a few minutes; a
+    CognitoError other than "no such provider" propagates.
+    """
+    domain = email.rpartition("@")[2].lower()
+    key = f"company-idp:{domain}"
+    name = cache.get(key)
+    if name is None:
+        try:
+            name = CognitoClient().identity_provider_by_identifier(domain).name
+        except NotFound:
+            name = ""
+        cache.set(key, name, COMPANY_LOOKUP_SECONDS)
+    company = providers.saml_providers().get(name)
+    # Cognito's registry and the file must agree: a domain only the pool lists grants no company sign-in.
+    return company if company is not None and company.owns_email(email) else None
 
 
 def saml_provider_of(claims):

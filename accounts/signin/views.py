@@ -4,7 +4,6 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.core.validators import validate_email
 from django.shortcuts import redirect, render, resolve_url
@@ -13,10 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from ..cognito.client import CognitoClient
 from ..cognito.endpoints import cognito_endpoints
-from ..exceptions import CognitoError, CognitoUnavailable, FederationRefused, NotFound
-from ..federation import providers
+from ..exceptions import CognitoError, CognitoUnavailable, FederationRefused
+from ..federation import providers, saml
 from ..sessions import records
 from .oidc import oidc_setting
 
@@ -62,29 +60,6 @@ def sign_in(request, *, company_email="", company_error="", status=200):
     return render(request, "accounts/sign_in.html", context, status=status)
 
 
-#: How long the site remembers which company an email domain belongs to.
-COMPANY_LOOKUP_SECONDS = 300
-
-
-def company_for_domain(domain):
-    """Return the SAML provider Cognito's registry names for ``domain`` (its IdpIdentifiers), or None.
-
-    GetIdentityProviderByIdentifier reads the registry that ``idp_identifier``
-    at /oauth2/authorize reads; asking first lets an unknown domain get this
-    site's own page instead of Cognito's error, on AWS and on the local stack
-    (which ignores ``idp_identifier``). Answers are cached for a few minutes.
-    """
-    key = f"company-idp:{domain}"
-    name = cache.get(key)
-    if name is None:
-        try:
-            name = CognitoClient().identity_provider_by_identifier(domain).name
-        except NotFound:
-            name = ""
-        cache.set(key, name, COMPANY_LOOKUP_SECONDS)
-    return providers.saml_providers().get(name)
-
-
 @require_POST
 def company_sign_in(request):
     """Email first: the address's domain picks the company's SAML IdP, then Cognito sends the browser there."""
@@ -95,7 +70,7 @@ def company_sign_in(request):
         return sign_in(request, company_email=email, company_error="Enter your work email address.", status=400)
     domain = email.rpartition("@")[2].lower()
     try:
-        company = company_for_domain(domain)
+        company = saml.company_for_email(email)
     except CognitoError:
         return _sign_in_problem(
             request,
@@ -103,7 +78,7 @@ def company_sign_in(request):
             message="We could not reach the sign-in service. Please try again in a few minutes.",
             status=503,
         )
-    if company is None or not company.owns_email(email):
+    if company is None:
         message = f"No company sign-in is set up for {domain}. Use another way to sign in, or ask your IT team."
         return sign_in(request, company_email=email, company_error=message, status=400)
     next_url = _safe_next_value(request, request.POST.get("next", ""))

@@ -29,6 +29,8 @@ DOORS = {
     # The sign-in ends and records sessions, and offers the configured providers.
     ("signin", "accounts.sessions.records"),
     ("signin", "accounts.federation.providers"),
+    # "Sign in with your company" asks which company an email's domain belongs to.
+    ("signin", "accounts.federation.saml"),
     # Linking merges two site users, ending the merged one's sessions, and writes the one admin log.
     ("federation", "accounts.sessions.records"),
     ("federation", "accounts.pooladmin.audit"),
