@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from devstack.demo import load_demo_users
@@ -20,6 +21,7 @@ from devstack.stack import DEFAULT_PORT, ROOT, LocalStack, PortTaken, require_fr
 
 PYTHON = sys.executable
 DEFAULT_SITE_PORT = 8000
+LOCAL_SETTINGS = "config.settings.local"
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
@@ -34,8 +36,12 @@ def _stop_on(signum, frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-def manage(*args):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+def manage(*args, settings=None, env=None):
+    """Run ``manage.py args`` and fail like it does; ``settings`` names a settings module for this call only."""
+    env = dict(os.environ if env is None else env)
+    if settings:
+        env["DJANGO_SETTINGS_MODULE"] = settings
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, env=env)
 
 
 def settings_from_environment(environ):
@@ -72,7 +78,7 @@ def curl_pair(env, *, site_port):
     ]
 
 
-def _welcome(site_port, idps, saml_idp, env):
+def _welcome(site_port, idps, env, saml_idp=None):
     demo = load_demo_users()
     print("\nDemo accounts (password for all: {}):".format(demo["password"]))
     for user in demo["users"]:
@@ -80,40 +86,49 @@ def _welcome(site_port, idps, saml_idp, env):
     print("\nSimulated identity providers (pick or type who you are on their page):")
     for name, issuer in idps.issuers.items():
         print(f"  {name:<16} {issuer}")
-    print(f"  {'SAML (company)':<16} {saml_idp.url}  (email domains: see [[saml_providers]] in config/cognito.toml)")
+    if saml_idp is not None:
+        print(f"  {'SAML (company)':<16} {saml_idp.url}  (email domains: [[saml_providers]] in config/cognito.toml)")
     print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
     for command in curl_pair(env, site_port=site_port):
         print(f"  {command}")
-    print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and the local stack)\n", flush=True)
+    print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 
-def _serve(site_port):
-    """Run the site until it exits or a signal stops `make run`; stop it in either case."""
-    site = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{site_port}"], cwd=ROOT)
+def serve_until_stopped(command, *, env=None):
+    """Run ``command`` (the site) until it exits or a signal stops us; stop it in either case."""
+    site = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         site.wait()
     finally:
         if site.poll() is None:
             site.terminate()
             try:
-                site.wait(timeout=10)
+                site.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 site.kill()
                 site.wait()
 
 
-def main():
-    config = settings_from_environment(os.environ)
-    site_port, state_dir = config["site_port"], config["state_dir"]
-    # Every port first, so that nothing starts when one is taken.
-    require_free_port(site_port, what="the site", variable="DJANGO_PORT")
+def require_free_ports(config):
+    """Raise PortTaken before anything starts if any port the stack needs is in use."""
+    require_free_port(config["site_port"], what="the site", variable="DJANGO_PORT")
     require_free_port(config["ministack_port"], what="the local Cognito stack (MiniStack)", variable="MINISTACK_PORT")
     for name, port in config["idp_ports"].items():
         require_free_port(port, what=f"the simulated {name}", variable=PORT_VARIABLES[name])
     require_free_port(config["saml_port"], what="the simulated company SAML IdP", variable=SAML_PORT_VARIABLE)
+
+
+@contextmanager
+def local_cognito(config):
+    """Start MiniStack and the simulated providers, provision the pool with the demo users; stop them after.
+
+    Yield the values cognito_provision wrote (the pool's ids and secrets) and the
+    running providers (the OIDC ones and the company SAML IdP). Provisioning runs with the local settings,
+    whatever the site runs with.
+    """
+    site_port, state_dir = config["site_port"], config["state_dir"]
     os.environ["COGNITO_ENDPOINT_URL"] = f"http://127.0.0.1:{config['ministack_port']}"
     os.environ["COGNITO_LOCAL_STATE_DIR"] = str(state_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     # The callback and sign-out URLs registered with the pool follow the site's port.
     origins = [f"http://127.0.0.1:{site_port}", f"http://localhost:{site_port}"]
     extra = [url for url in os.environ.get("COGNITO_SITE_URLS", "").split(",") if url]
@@ -123,28 +138,43 @@ def main():
     # Its signing key is generated once into the state folder and kept.
     saml_idp = SimulatedSamlIdp(port=config["saml_port"], key_dir=state_dir / "saml-idp")
     print(f"Starting the local Cognito stack (MiniStack) on {stack.url} ...", flush=True)
+    with stack, idps, saml_idp:
+        simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
+        metadata = state_dir / "saml-idp" / "metadata.xml"
+        metadata.write_text(saml_idp.metadata, encoding="utf-8")
+        simulated += [f"--simulated-saml={name}={metadata}" for name in saml_provider_names()]
+        env_file = state_dir / "cognito.env"
+        manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(env_file), settings=LOCAL_SETTINGS)
+        yield read_env_file(env_file), idps, saml_idp
+
+
+def main():
+    config = settings_from_environment(os.environ)
+    # Every port first, so that nothing starts when one is taken.
+    require_free_ports(config)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", LOCAL_SETTINGS)
     try:
-        with stack, idps, saml_idp:
-            simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
-            metadata = state_dir / "saml-idp" / "metadata.xml"
-            metadata.write_text(saml_idp.metadata, encoding="utf-8")
-            simulated += [f"--simulated-saml={name}={metadata}" for name in saml_provider_names()]
-            manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(state_dir / "cognito.env"))
+        with local_cognito(config) as (env, idps, saml_idp):
             manage("migrate", "--no-input", "-v", "0")
-            _welcome(site_port, idps, saml_idp, read_env_file(state_dir / "cognito.env"))
-            _serve(site_port)
+            _welcome(config["site_port"], idps, env, saml_idp)
+            serve_until_stopped([PYTHON, "manage.py", "runserver", f"127.0.0.1:{config['site_port']}"])
     except (KeyboardInterrupt, Stopped):
         pass
-    print(f"\nStopped the site and the local Cognito stack (its users are kept in {state_dir}).", flush=True)
+    print(f"\nStopped the site and the local Cognito stack (its users are kept in {config['state_dir']}).", flush=True)
 
 
-if __name__ == "__main__":
+def run_as_command(main):
+    """Run ``main`` as `make run` and `make serve` do: signals stop it, a taken port or a failed step exits non-zero."""
     for name in STOP_SIGNALS:
         signal.signal(getattr(signal, name), _stop_on)
     try:
         main()
     except PortTaken as exc:
-        print(f"make run: {exc}", file=sys.stderr)
+        print(f"{Path(sys.argv[0]).stem}: {exc}", file=sys.stderr)
         sys.exit(2)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    run_as_command(main)
