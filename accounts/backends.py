@@ -17,6 +17,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from .claims import apply_group_claims, group_names, profile_fields, user_claims_apply
 from .cognito import oauth, tokens
 from .exceptions import AccountConflict, CognitoError, CognitoUnavailable, InvalidToken
+from .federation.saml import saml_groups_sync, saml_sign_in_check
 from .sessions import records
 from .signin.oidc import oidc_setting
 
@@ -105,7 +106,12 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         return payload
 
     def verify_claims(self, claims):
-        """Accept claims that name a user; the library calls this after get_userinfo."""
+        """Accept claims that name a user; the library calls this after get_userinfo.
+
+        A company (SAML) sign-in must name an address at the company's domains
+        (FederationRefused otherwise; the callback shows why).
+        """
+        saml_sign_in_check(claims)
         return bool(claims.get("sub"))
 
     def filter_users_by_claims(self, claims):
@@ -124,6 +130,7 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         logger.info("Creating the Django user for sub %s", claims["sub"])
         user.save()
         apply_group_claims(user, group_names(claims))
+        saml_groups_sync(user=user, claims=claims)
         return user
 
     @transaction.atomic
@@ -139,6 +146,7 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
         """
         if not user_claims_apply(user=user, claims=claims):
             return None
+        saml_groups_sync(user=user, claims=claims)
         if not user.is_active:
             logger.info("Reactivating the Django user for sub %s: Cognito signed them in", user.cognito_sub)
         user.is_active = True

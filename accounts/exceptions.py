@@ -216,6 +216,17 @@ class AccountConflict(CognitoError):
     default_detail = "This person's site account cannot be created: another site user stands in its place."
 
 
+class FederationRefused(CognitoError):
+    """The site refuses a federated sign-in Cognito accepted (a company IdP spoke for an address it does not own)."""
+
+    default_detail = "This sign-in was refused: {detail}"
+
+    def __init__(self, message: str = "", *, user_message: str = "") -> None:
+        super().__init__(message)
+        #: What the person is told; the message (for the log) may name more.
+        self.user_message = user_message or "This sign-in was refused."
+
+
 def errors_by_code(root: type = CognitoError) -> dict[str, type[CognitoError]]:
     """Return each Cognito error code with the class under ``root`` that stands for it, read from ``codes``.
 

@@ -243,3 +243,27 @@ def own_target(*, actor, change: str, cognito=None) -> Target:
         attributes=dict(user.attributes),
         linked=actor,
     )
+
+
+def declared_group_grants(
+    *, asserted: Iterable[str], mapping: dict, privileged_declared: Iterable[str], source: str
+) -> set[str]:
+    """Return the Cognito groups an identity provider's asserted groups grant under its declared mapping.
+
+    Only what config/cognito.toml declares grants: an asserted group that the
+    mapping does not name grants nothing, and a privileged group (staff,
+    admins) only when the declaration lists it in ``privileged_groups`` too.
+    Provisioning refuses such a mapping up front; this refuses it again at
+    sign-in, so an edited file cannot grant more than it says.
+    """
+    allowed = set(privileged_declared)
+    granted = set()
+    for name in asserted:
+        target = mapping.get(name)
+        if not isinstance(target, str):
+            continue
+        if is_privileged_group(target) and target not in allowed:
+            logger.warning("Refused %s's group %r: it maps to the undeclared privileged group %s", source, name, target)
+            continue
+        granted.add(target)
+    return granted

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/sessions/<int:pk>/end/", views.session_end, name="session_end"),
     path("account/", include("accounts.selfservice.urls")),
     path("sign-in/", signin_views.sign_in, name="sign_in"),
+    path("sign-in/company/", signin_views.company_sign_in, name="company_sign_in"),
     path("staff/link-accounts/", federation_views.link_accounts, name="link_accounts"),
     # A social sign-in that meets an existing account (accounts/federation/connect.py).
     path("connect/", connect_views.connect_offer_page, name="connect_offer"),

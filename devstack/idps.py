@@ -1,4 +1,4 @@
-"""Simulated Google, Facebook and Apple for the local stack. Development only.
+"""Simulated Google, Facebook, Apple and Login with Amazon for the local stack. Development only.
 
 Each is an OpenID Connect provider (the pinned ``oidc-provider-mock``) on
 127.0.0.1 with a sign-in page where the developer picks one of the identities
@@ -25,13 +25,14 @@ from devstack.stack import require_free_port
 
 IDENTITIES_FILE = Path(__file__).with_name("simulated_idps.toml")
 # The providers the site offers, in the order of its sign-in page.
-PROVIDERS = ("Google", "Facebook", "SignInWithApple")
-DEFAULT_PORTS = {"Google": 4578, "Facebook": 4579, "SignInWithApple": 4580}
+PROVIDERS = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
+DEFAULT_PORTS = {"Google": 4578, "Facebook": 4579, "SignInWithApple": 4580, "LoginWithAmazon": 4581}
 # The environment variables that move them (`make run` reads these; see .env.example).
 PORT_VARIABLES = {
     "Google": "COGNITO_SIMULATED_GOOGLE_PORT",
     "Facebook": "COGNITO_SIMULATED_FACEBOOK_PORT",
     "SignInWithApple": "COGNITO_SIMULATED_APPLE_PORT",
+    "LoginWithAmazon": "COGNITO_SIMULATED_AMAZON_PORT",
 }
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from devstack.demo import load_demo_users
 from devstack.idps import PORT_VARIABLES, SimulatedProviders, ports_from_environment
+from devstack.saml_idp import DEFAULT_PORT as DEFAULT_SAML_PORT
+from devstack.saml_idp import PORT_VARIABLE as SAML_PORT_VARIABLE
+from devstack.saml_idp import SimulatedSamlIdp, saml_provider_names
 from devstack.stack import DEFAULT_PORT, ROOT, LocalStack, PortTaken, require_free_port
 
 PYTHON = sys.executable
@@ -48,6 +51,7 @@ def settings_from_environment(environ):
         "site_port": int(environ.get("DJANGO_PORT") or DEFAULT_SITE_PORT),
         "ministack_port": int(environ.get("MINISTACK_PORT") or DEFAULT_PORT),
         "idp_ports": ports_from_environment(environ),
+        "saml_port": int(environ.get(SAML_PORT_VARIABLE) or DEFAULT_SAML_PORT),
         "state_dir": state,
     }
 
@@ -74,7 +78,7 @@ def curl_pair(env, *, site_port):
     ]
 
 
-def _welcome(site_port, idps, env):
+def _welcome(site_port, idps, env, saml_idp=None):
     demo = load_demo_users()
     print("\nDemo accounts (password for all: {}):".format(demo["password"]))
     for user in demo["users"]:
@@ -82,6 +86,8 @@ def _welcome(site_port, idps, env):
     print("\nSimulated identity providers (pick or type who you are on their page):")
     for name, issuer in idps.issuers.items():
         print(f"  {name:<16} {issuer}")
+    if saml_idp is not None:
+        print(f"  {'SAML (company)':<16} {saml_idp.url}  (email domains: [[saml_providers]] in config/cognito.toml)")
     print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
     for command in curl_pair(env, site_port=site_port):
         print(f"  {command}")
@@ -115,6 +121,7 @@ def require_free_ports(config):
     require_free_port(config["ministack_port"], what="the local Cognito stack (MiniStack)", variable="MINISTACK_PORT")
     for name, port in config["idp_ports"].items():
         require_free_port(port, what=f"the simulated {name}", variable=PORT_VARIABLES[name])
+    require_free_port(config["saml_port"], what="the simulated company SAML IdP", variable=SAML_PORT_VARIABLE)
 
 
 @contextmanager
@@ -122,7 +129,8 @@ def local_cognito(config):
     """Start MiniStack and the simulated providers, provision the pool with the demo users; stop them after.
 
     Yield the values cognito_provision wrote (the pool's ids and secrets) and the
-    running providers. Provisioning runs with the local settings, whatever the site runs with.
+    running providers (the OIDC ones and the company SAML IdP). Provisioning runs with the local settings,
+    whatever the site runs with.
     """
     site_port, state_dir = config["site_port"], config["state_dir"]
     os.environ["COGNITO_ENDPOINT_URL"] = f"http://127.0.0.1:{config['ministack_port']}"
@@ -133,12 +141,17 @@ def local_cognito(config):
     os.environ["COGNITO_SITE_URLS"] = ",".join([*extra, *origins])
     stack = LocalStack(port=config["ministack_port"], state_dir=state_dir / "ministack-state")
     idps = SimulatedProviders(ports=config["idp_ports"])
+    # Its signing key is generated once into the state folder and kept.
+    saml_idp = SimulatedSamlIdp(port=config["saml_port"], key_dir=state_dir / "saml-idp")
     print(f"Starting the local Cognito stack (MiniStack) on {stack.url} ...", flush=True)
-    with stack, idps:
+    with stack, idps, saml_idp:
         simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
+        metadata = state_dir / "saml-idp" / "metadata.xml"
+        metadata.write_text(saml_idp.metadata, encoding="utf-8")
+        simulated += [f"--simulated-saml={name}={metadata}" for name in saml_provider_names()]
         env_file = state_dir / "cognito.env"
         manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(env_file), settings=LOCAL_SETTINGS)
-        yield read_env_file(env_file), idps
+        yield read_env_file(env_file), idps, saml_idp
 
 
 def main():
@@ -147,9 +160,9 @@ def main():
     require_free_ports(config)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", LOCAL_SETTINGS)
     try:
-        with local_cognito(config) as (env, idps):
+        with local_cognito(config) as (env, idps, saml_idp):
             manage("migrate", "--no-input", "-v", "0")
-            _welcome(config["site_port"], idps, env)
+            _welcome(config["site_port"], idps, env, saml_idp)
             serve_until_stopped([PYTHON, "manage.py", "runserver", f"127.0.0.1:{config['site_port']}"])
     except (KeyboardInterrupt, Stopped):
         pass

@@ -98,7 +98,7 @@ def main():
     state_dir = config["state_dir"]
     try:
         with ExitStack() as started:
-            cognito, idps = started.enter_context(local_cognito(config))
+            cognito, idps, saml_idp = started.enter_context(local_cognito(config))
             print("Starting a throw-away PostgreSQL and Redis on 127.0.0.1 ...", flush=True)
             database_url = started.enter_context(postgres.cluster(bin_dir))
             redis_folder = state_dir / "redis"
@@ -119,7 +119,7 @@ def main():
             manage("migrate", "--no-input", "-v", "0", env=env)
             manage("collectstatic", "--no-input", "-v", "0", env=env)
             manage("check", "--deploy", "--fail-level", "ERROR", env=env)
-            _welcome(config["site_port"], idps, cognito)
+            _welcome(config["site_port"], idps, cognito, saml_idp)
             print(
                 f"Production settings under gunicorn ({env['WEB_CONCURRENCY']} workers, WEB_CONCURRENCY), "
                 f"PostgreSQL {database_url}, Redis {cache_url}.\n",

@@ -19,6 +19,7 @@ from accounts.cognito.client import CognitoClient
 from accounts.provisioning.pool import load_spec, pool_provision
 from devstack.demo import demo_users_seed, load_demo_users
 from devstack.idps import PROVIDERS, SimulatedProviders
+from devstack.saml_idp import SimulatedSamlIdp, saml_provider_names
 from devstack.stack import SERVICES, LocalStack
 from tests import fakes
 from tests.flows import REGION, free_port, local_boto
@@ -50,7 +51,14 @@ def simulated_idps():
         yield idps
 
 
-def _pool_provision(stack, idps, origins):
+@pytest.fixture(scope="session")
+def simulated_saml(tmp_path_factory):
+    """The simulated company SAML IdP (devstack/saml_idp.py) on a free port, its key in a temporary folder."""
+    with SimulatedSamlIdp(port=0, key_dir=tmp_path_factory.mktemp("saml-idp")) as idp:
+        yield idp
+
+
+def _pool_provision(stack, idps, origins, saml=None):
     """Provision the session's pool from config/cognito.toml, registering ``origins`` besides the file's own."""
     return pool_provision(
         spec=load_spec(django_settings.COGNITO_PROVISION_FILE),
@@ -58,24 +66,25 @@ def _pool_provision(stack, idps, origins):
         extra_site_urls=origins,
         region=REGION,
         simulated_issuers=idps.issuers,
+        simulated_saml=dict.fromkeys(saml_provider_names(), saml.metadata) if saml else {},
     )
 
 
 @pytest.fixture(scope="session")
-def provisioned(local_stack, simulated_idps):
+def provisioned(local_stack, simulated_idps, simulated_saml):
     """The pool, client, groups and simulated identity providers from config/cognito.toml, plus the demo users.
 
     Only the test client's origin is registered here: the live server's is added
     by the browser tests (``site_origin_register``), so that a test using the
     stack does not start the live server and give up its rolled-back transaction.
     """
-    result = _pool_provision(local_stack, simulated_idps, [TEST_CLIENT_ORIGIN])
+    result = _pool_provision(local_stack, simulated_idps, [TEST_CLIENT_ORIGIN], simulated_saml)
     demo_users_seed(cognito=CognitoClient(region=REGION, endpoint_url=local_stack.url, pool_id=result.pool_id))
     return result
 
 
 @pytest.fixture(scope="session")
-def site_origin_register(local_stack, simulated_idps, provisioned):
+def site_origin_register(local_stack, simulated_idps, simulated_saml, provisioned):
     """Return a function that registers one more site origin with the provisioned app client.
 
     It provisions the same pool again with the extra origin (provisioning is
@@ -88,7 +97,7 @@ def site_origin_register(local_stack, simulated_idps, provisioned):
         if origin in origins:
             return
         origins.append(origin)
-        result = _pool_provision(local_stack, simulated_idps, origins)
+        result = _pool_provision(local_stack, simulated_idps, origins, simulated_saml)
         assert (result.pool_id, result.client_id, result.client_secret) == (
             provisioned.pool_id,
             provisioned.client_id,

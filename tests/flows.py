@@ -5,6 +5,7 @@ Plain functions for tests to import (fixtures live in the conftest files).
 
 import socket
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import boto3
@@ -103,8 +104,34 @@ def federated_sign_in(client, provider, sub, next_url=None):
 
 
 def empty_region(settings, local_stack, region):
-    """Point the site at ``region`` of the local stack, where no pool exists until a test makes one; return boto3."""
+    """Point the site at ``region`` of the local stack, where no pool exists until a test makes one; return boto3.
+
+    The provisioning file is the site's without its identity pool: IAM is global,
+    so a second identity pool would take the session's roles over (their trust
+    names one identity pool), and the session's people would lose their credentials.
+    """
     settings.COGNITO_REGION = region
     settings.COGNITO_ENDPOINT_URL = local_stack.url
     settings.COGNITO_SITE_URLS = []
+    stripped = Path(local_stack.state_dir) / "cognito-without-identity-pool.toml"
+    if not stripped.exists():
+        provision_file_without_identity_pool(settings.COGNITO_PROVISION_FILE, stripped)
+    settings.COGNITO_PROVISION_FILE = stripped
     return local_boto(local_stack.url, region)
+
+
+def provision_file_without_identity_pool(path, dest):
+    """Write ``path`` (a config/cognito.toml) to ``dest`` without its [identity_pool...] tables; return ``dest``.
+
+    For tests that provision the whole file into a region of their own: IAM is
+    global, so a second identity pool would take the session's roles over (their
+    trust names one identity pool).
+    """
+    kept, skipping = [], False
+    for line in Path(path).read_text().splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.lstrip("[").startswith("identity_pool")
+        if not skipping:
+            kept.append(line)
+    Path(dest).write_text("".join(kept))
+    return dest

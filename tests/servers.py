@@ -102,6 +102,8 @@ def make_environment(tmp_path, **ports):
         COGNITO_SIMULATED_GOOGLE_PORT=str(free_port()),
         COGNITO_SIMULATED_FACEBOOK_PORT=str(free_port()),
         COGNITO_SIMULATED_APPLE_PORT=str(free_port()),
+        COGNITO_SIMULATED_AMAZON_PORT=str(free_port()),
+        COGNITO_SIMULATED_SAML_PORT=str(free_port()),
     )
     return env
 

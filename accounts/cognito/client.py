@@ -330,7 +330,11 @@ class CognitoClient:
         ]
 
     @sensitive_variables("details")
-    def create_identity_provider(self, name: str, *, type: str, details: dict, attribute_mapping: dict) -> None:
+    def create_identity_provider(
+        self, name: str, *, type: str, details: dict, attribute_mapping: dict, idp_identifiers=None
+    ) -> None:
+        """Create a provider; ``idp_identifiers`` (SAML and OIDC only) are what ``idp_identifier`` may name it by."""
+        extra = {"IdpIdentifiers": list(idp_identifiers)} if idp_identifiers is not None else {}
         self._call(
             "create_identity_provider",
             UserPoolId=self.pool_id,
@@ -338,17 +342,34 @@ class CognitoClient:
             ProviderType=type,
             ProviderDetails=details,
             AttributeMapping=attribute_mapping,
+            **extra,
         )
 
     @sensitive_variables("details")
-    def update_identity_provider(self, name: str, *, details: dict, attribute_mapping: dict) -> None:
+    def update_identity_provider(
+        self, name: str, *, details: dict, attribute_mapping: dict, idp_identifiers=None
+    ) -> None:
+        extra = {"IdpIdentifiers": list(idp_identifiers)} if idp_identifiers is not None else {}
         self._call(
             "update_identity_provider",
             UserPoolId=self.pool_id,
             ProviderName=name,
             ProviderDetails=details,
             AttributeMapping=attribute_mapping,
+            **extra,
         )
+
+    def identity_provider_by_identifier(self, identifier: str) -> IdentityProvider:
+        """Return the provider whose IdpIdentifiers include ``identifier``; NotFound if none does.
+
+        The same registry Cognito reads for ``idp_identifier`` at /oauth2/authorize.
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetIdentityProviderByIdentifier.html
+        """
+        raw = self._call("get_identity_provider_by_identifier", UserPoolId=self.pool_id, IdpIdentifier=identifier)
+        provider = raw.get("IdentityProvider") or {}
+        if not isinstance(provider.get("ProviderName"), str) or not isinstance(provider.get("ProviderType"), str):
+            raise CognitoError("get_identity_provider_by_identifier: Cognito answered without a provider name")
+        return IdentityProvider(name=provider["ProviderName"], type=provider["ProviderType"])
 
     def link_provider_for_user(self, *, username: str, provider: str, provider_user_id: str) -> None:
         """Attach the federated identity ``provider``/``provider_user_id`` to the native user ``username``.

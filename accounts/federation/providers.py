@@ -7,12 +7,20 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-ide
 """
 
 import json
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 
 # What the sign-in page calls Cognito's provider names.
-PROVIDER_LABELS = {"Google": "Google", "Facebook": "Facebook", "SignInWithApple": "Apple"}
+PROVIDER_LABELS = {"Google": "Google", "Facebook": "Facebook", "SignInWithApple": "Apple", "LoginWithAmazon": "Amazon"}
+# Whether a provider's email address has been proven to be the person's (the connect-your-account
+# flow links only such). Google and Apple assert email_verified; Facebook and Login with Amazon
+# assert nothing. A SAML provider says so in config/cognito.toml (``email_verified``).
+VERIFIES_EMAIL = {"Google": True, "Facebook": False, "SignInWithApple": True, "LoginWithAmazon": False}
+# The user attribute a SAML provider's groups are mapped to (config/cognito.toml).
+IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
 # Apple's "Hide my email" addresses forward to the person's real inbox.
 APPLE_RELAY_DOMAIN = "privaterelay.appleid.com"
 
@@ -23,9 +31,77 @@ class Provider:
     label: str
 
 
+@dataclass(frozen=True)
+class SamlProvider:
+    """A company's SAML identity provider as config/cognito.toml declares it."""
+
+    name: str
+    label: str
+    domains: tuple = ()
+    email_verified: bool = False
+    group_mapping: dict = field(default_factory=dict)
+    privileged_groups: frozenset = frozenset()
+
+    def owns_email(self, email):
+        """Return whether ``email`` is at one of this company's declared domains."""
+        return isinstance(email, str) and email.rpartition("@")[2].lower() in self.domains
+
+
+@lru_cache(maxsize=4)
+def _declared_saml(path):
+    with open(path, "rb") as fh:
+        declared = tomllib.load(fh).get("saml_providers", [])
+    return {
+        p["name"]: SamlProvider(
+            name=p["name"],
+            label=p.get("label", p["name"]),
+            domains=tuple(domain.lower() for domain in p.get("idp_identifiers", [])),
+            email_verified=bool(p.get("email_verified", False)),
+            group_mapping=dict(p.get("group_mapping", {})),
+            privileged_groups=frozenset(p.get("privileged_groups", [])),
+        )
+        for p in declared
+    }
+
+
+def saml_providers():
+    """Return the SAML providers config/cognito.toml declares that the site offers, by name."""
+    declared = _declared_saml(str(settings.COGNITO_PROVISION_FILE))
+    return {name: p for name, p in declared.items() if name in settings.COGNITO_IDENTITY_PROVIDERS}
+
+
 def configured_providers():
-    """Return the identity providers the sign-in page offers, from COGNITO_IDENTITY_PROVIDERS."""
-    return [Provider(name=name, label=PROVIDER_LABELS.get(name, name)) for name in settings.COGNITO_IDENTITY_PROVIDERS]
+    """Return the social providers the sign-in page offers as buttons, from COGNITO_IDENTITY_PROVIDERS.
+
+    SAML providers are offered through "Sign in with your company" instead.
+    """
+    saml = saml_providers()
+    return [
+        Provider(name=name, label=PROVIDER_LABELS.get(name, name))
+        for name in settings.COGNITO_IDENTITY_PROVIDERS
+        if name not in saml
+    ]
+
+
+def verifies_email(name):
+    """Return whether provider ``name`` proves the email it asserts is the person's (see VERIFIES_EMAIL)."""
+    saml = saml_providers().get(name)
+    return saml.email_verified if saml else VERIFIES_EMAIL.get(name, False)
+
+
+def idp_groups(claims):
+    """Return the company groups a SAML sign-in asserted (``custom:idp_groups``), as a list of strings.
+
+    Cognito stores a multi-valued SAML attribute as one string, ``[a, b]``; a
+    single value arrives bare. Anything but a string of sane size is none.
+    """
+    value = claims.get(IDP_GROUPS_ATTRIBUTE, "")
+    if not isinstance(value, str) or len(value) > 2048:
+        return []
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    return [name.strip() for name in value.split(",") if name.strip() and len(name.strip()) <= 256]
 
 
 def is_offered(name):
@@ -80,7 +156,8 @@ def sign_in_provider(claims, requested=""):
 def username_provider(username):
     """Return the provider a ``Provider_id`` Cognito username names, or "" for a native user."""
     prefix = str(username).partition("_")[0].lower()
-    return next((name for name in PROVIDER_LABELS if name.lower() == prefix), "")
+    names = [*PROVIDER_LABELS, *saml_providers()]
+    return next((name for name in names if name.lower() == prefix), "")
 
 
 def linked_providers(claims):
@@ -89,7 +166,10 @@ def linked_providers(claims):
 
 
 def provider_label(name):
-    return PROVIDER_LABELS.get(name, name) if name else "Email and password"
+    if not name:
+        return "Email and password"
+    saml = saml_providers().get(name)
+    return saml.label if saml else PROVIDER_LABELS.get(name, name)
 
 
 def is_relay_email(email):

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def link_candidates():
     """Return (federated user, native user) pairs that share an email address."""
     federated_names = Q()
-    for name in providers.PROVIDER_LABELS:
+    for name in [*providers.PROVIDER_LABELS, *providers.saml_providers()]:
         federated_names |= Q(cognito_username__istartswith=f"{name}_")
     users = get_user_model().objects.exclude(email="")
     federated = list(users.filter(federated_names).order_by("email", "pk"))

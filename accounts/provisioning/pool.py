@@ -9,10 +9,11 @@ import logging
 import tomllib
 from dataclasses import dataclass, field
 
+from .. import policy
 from ..cognito.client import CognitoClient
 from ..exceptions import CognitoError, InputRefused
 from .identity_pool import identity_pool_provision
-from .triggers import custom_attributes_provision, triggers_provision
+from .triggers import triggers_provision
 
 logger = logging.getLogger(__name__)
 
@@ -256,18 +257,21 @@ def pool_provision(
     environ=None,
     simulated_issuers=None,
     functions=None,
+    simulated_saml=None,
 ):
     """Bring the pool, domain, identity providers, client and groups in line with ``spec``; return their ids.
 
     ``environ`` holds the providers' credentials on AWS (see
     ``identity_providers_provision``); ``simulated_issuers`` maps provider names
-    to the local stand-ins' issuer URLs on the local stack. ``functions`` is the
+    to the local stand-ins' issuer URLs on the local stack, ``simulated_saml``
+    SAML provider names to the simulated company IdP's metadata XML. ``functions`` is the
     Lambda/IAM client for the triggers (default: one on ``cognito``'s endpoint).
 
     Cognito is the only side written. A failure part-way leaves what was
     already created in place; running again picks up from there.
     """
     spec_check(spec)
+    saml_spec_check(spec)
     cognito = cognito or CognitoClient()
     changes = []
 
@@ -306,6 +310,13 @@ def pool_provision(
         spec=spec, cognito=cognito, environ=environ or {}, simulated_issuers=simulated_issuers or {}
     )
     changes.extend(providers.changes)
+    # Custom attributes before the SAML providers that map to them and the token trigger that reads custom:plan.
+    custom_attributes_provision(spec=spec, cognito=cognito, changes=changes)
+    saml = saml_providers_provision(
+        spec=spec, cognito=cognito, environ=environ or {}, simulated_saml=simulated_saml or {}
+    )
+    changes.extend(saml.changes)
+    providers.names.extend(saml.names)
 
     # The resource server before the clients: a client may only name scopes that exist.
     identifier = ""
@@ -336,8 +347,7 @@ def pool_provision(
             spec=spec, user_pool_id=pool_id, client_id=client.id, region=region, cognito=cognito
         )
         changes.extend(identity_pool.changes)
-    # After the groups (PostConfirmation adds people to one); the custom attribute before the token trigger reads it.
-    custom_attributes_provision(spec=spec, cognito=cognito, changes=changes)
+    # After the groups (PostConfirmation adds people to one); custom:plan was added with the SAML attributes above.
     # Messages link to the declared site URL, else to the first origin given on top of the file's (the real site's).
     site_url = spec.get("triggers", {}).get("site_url") or (list(extra_site_urls) + spec["client"]["site_urls"])[0]
     changes.extend(triggers_provision(spec=spec, cognito=cognito, functions=functions, site_url=site_url).changes)
@@ -426,5 +436,135 @@ def identity_providers_provision(*, spec, cognito, environ, simulated_issuers):
         else:
             cognito.create_identity_provider(name, type=type_, details=details, attribute_mapping=mapping)
             result.changes.append(f"created identity provider {name}")
+        result.names.append(name)
+    return result
+
+
+def _saml_mapping_custom_attributes(spec):
+    """Return the custom attribute names (without ``custom:``) that the SAML providers' mappings write."""
+    names = []
+    for provider in spec.get("saml_providers", []):
+        for attribute in provider.get("attribute_mapping", {}):
+            name = attribute.removeprefix("custom:")
+            if attribute.startswith("custom:") and name not in names:
+                names.append(name)
+    return names
+
+
+def _custom_attribute_entries(spec):
+    """Return AddCustomAttributes' entries by name: the declared [[pool.custom_attributes]], then those SAML maps to."""
+    entries = {}
+    for attribute in spec.get("pool", {}).get("custom_attributes", []):
+        entries[attribute["name"]] = {
+            "Name": attribute["name"],
+            "AttributeDataType": attribute.get("type", "String"),
+            "Mutable": attribute.get("mutable", True),
+            "StringAttributeConstraints": {
+                "MinLength": str(attribute.get("min_length", 0)),
+                "MaxLength": str(attribute.get("max_length", 256)),
+            },
+        }
+    for name in _saml_mapping_custom_attributes(spec):
+        entries.setdefault(
+            name, {"Name": name, "AttributeDataType": "String", "Mutable": True, "StringAttributeConstraints": {}}
+        )
+    return entries
+
+
+def custom_attributes_provision(*, spec, cognito, changes):
+    """Add the custom attributes the file declares or its SAML mappings write that the pool lacks.
+
+    Cognito never removes or changes a custom attribute, so this only ever adds.
+    """
+    wanted = _custom_attribute_entries(spec)
+    if not wanted:
+        return
+    present = {attribute.name for attribute in cognito.describe_pool().attributes}
+    missing = [entry for name, entry in wanted.items() if f"custom:{name}" not in present]
+    if missing:
+        cognito.add_custom_attributes(missing)
+        changes.extend(f"added custom attribute custom:{entry['Name']}" for entry in missing)
+
+
+def saml_spec_check(spec):
+    """Refuse, before any call, a SAML declaration that would grant what it does not say it grants.
+
+    A group mapping may name only groups the file declares, and a privileged
+    group (staff, admins: the site's COGNITO_STAFF_GROUPS and
+    COGNITO_SUPERUSER_GROUPS) only when ``privileged_groups`` lists it; an
+    email domain may belong to one provider only.
+    """
+    declared = {group["name"] for group in spec.get("groups", [])}
+    domains = {}
+    for provider in spec.get("saml_providers", []):
+        name = provider["name"]
+        allowed = set(provider.get("privileged_groups", []))
+        for idp_group, target in provider.get("group_mapping", {}).items():
+            if target not in declared:
+                raise InputRefused(f"[saml_providers] {name} maps {idp_group!r} to {target!r}, which [[groups]] lacks")
+            if policy.is_privileged_group(target) and target not in allowed:
+                raise InputRefused(
+                    f"[saml_providers] {name} maps {idp_group!r} to the privileged group {target!r}: "
+                    "list it in privileged_groups to mean it"
+                )
+        for domain in provider.get("idp_identifiers", []):
+            if domains.setdefault(domain.lower(), name) != name:
+                raise InputRefused(f"[saml_providers] {domain} is claimed by both {domains[domain.lower()]} and {name}")
+
+
+def _saml_declaration(provider, *, is_local, environ, simulated_saml):
+    """Return the ProviderDetails of one declared SAML provider, or (None, a reason to skip it)."""
+    name = provider["name"]
+    if is_local:
+        metadata = simulated_saml.get(name)
+        if not metadata:
+            return None, f"skipped SAML provider {name}: no simulated IdP is running for it"
+        # MiniStack uses MetadataURL verbatim as the sign-on URL and fetches nothing: the file it reads.
+        return {"MetadataFile": metadata}, ""
+    if provider.get("metadata_file"):
+        with open(provider["metadata_file"], encoding="utf-8") as fh:
+            return {"MetadataFile": fh.read()}, ""
+    url = provider.get("metadata_url") or environ.get(provider.get("metadata_url_from_env", ""), "")
+    if not url:
+        variable = provider.get("metadata_url_from_env")
+        return None, f"skipped SAML provider {name}: " + (f"set {variable}" if variable else "no metadata declared")
+    return {"MetadataURL": url}, ""
+
+
+def saml_providers_provision(*, spec, cognito, environ, simulated_saml):
+    """Create or update the pool's SAML providers declared in ``spec``; return their names.
+
+    Each gets its attribute mapping and its email domains as IdpIdentifiers.
+    Found by name, so provisioning twice leaves one of each. Providers the
+    file does not declare are left alone (the app client stops offering them).
+    """
+    saml_spec_check(spec)
+    result = ProvidersResult()
+    declared = spec.get("saml_providers", [])
+    if not declared:
+        return result
+    existing = {p.name: p for p in cognito.list_identity_providers()}
+    for provider in declared:
+        name = provider["name"]
+        details, skipped = _saml_declaration(
+            provider, is_local=cognito.is_local, environ=environ, simulated_saml=simulated_saml
+        )
+        if details is None:
+            result.changes.append(skipped)
+            continue
+        kwargs = {
+            "details": details,
+            "attribute_mapping": dict(provider["attribute_mapping"]),
+            "idp_identifiers": [domain.lower() for domain in provider.get("idp_identifiers", [])],
+        }
+        current = existing.get(name)
+        if current and current.type != "SAML":
+            raise CognitoError(f"identity provider {name} has type {current.type}, not SAML; delete it first")
+        if current:
+            cognito.update_identity_provider(name, **kwargs)
+            result.changes.append(f"updated SAML provider {name}")
+        else:
+            cognito.create_identity_provider(name, type="SAML", **kwargs)
+            result.changes.append(f"created SAML provider {name}")
         result.names.append(name)
     return result

@@ -154,32 +154,6 @@ def _permission_provision(functions, *, name, trigger, pool_arn, changes):
     changes.append(f"let {COGNITO_PRINCIPAL} invoke {name} for pool {pool_arn.rpartition('/')[2]}")
 
 
-def custom_attributes_provision(*, spec, cognito, changes):
-    """Add the pool's declared custom attributes that it lacks (Cognito never removes or changes one)."""
-    declared = spec.get("pool", {}).get("custom_attributes", [])
-    if not declared:
-        return
-    have = {attribute.name for attribute in cognito.describe_pool().attributes}
-    missing = [a for a in declared if f"custom:{a['name']}" not in have]
-    if not missing:
-        return
-    cognito.add_custom_attributes(
-        [
-            {
-                "Name": a["name"],
-                "AttributeDataType": a.get("type", "String"),
-                "Mutable": a.get("mutable", True),
-                "StringAttributeConstraints": {
-                    "MinLength": str(a.get("min_length", 0)),
-                    "MaxLength": str(a.get("max_length", 256)),
-                },
-            }
-            for a in missing
-        ]
-    )
-    changes.extend(f"added custom attribute custom:{a['name']}" for a in missing)
-
-
 def triggers_provision(*, spec, cognito, functions=None, site_url="") -> TriggersResult:
     """Deploy the triggers ``spec`` declares, each with its role and invoke permission, and point the pool at them.
 

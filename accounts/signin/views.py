@@ -4,7 +4,8 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.validators import validate_email
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,8 +13,8 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from ..cognito.endpoints import cognito_endpoints
-from ..exceptions import CognitoError, CognitoUnavailable
-from ..federation import connect, providers
+from ..exceptions import CognitoError, CognitoUnavailable, FederationRefused
+from ..federation import connect, providers, saml
 from ..sessions import records
 from .oidc import oidc_setting
 
@@ -34,17 +35,62 @@ CALLBACK_ERRORS = {
 }
 
 
-def sign_in(request):
-    """Offer each configured identity provider and the hosted UI; with none, go straight to the hosted UI."""
-    next_url = _safe_next(request, default="")
+def sign_in(request, *, company_email="", company_error="", status=200):
+    """Offer each configured identity provider, company sign-in and the hosted UI; with none, the hosted UI."""
+    if request.method == "POST":  # the company form shown again, with its message
+        next_url = _safe_next_value(request, request.POST.get("next", ""))
+    else:
+        next_url = _safe_next(request, default="")
     query = {"next": next_url} if next_url else {}
     authenticate = reverse("oidc_authentication_init")
     email_url = f"{authenticate}?{urlencode(query)}" if query else authenticate
     offered = providers.configured_providers()
-    if not offered:
+    company = bool(providers.saml_providers())
+    if not offered and not company:
         return redirect(email_url)
     choices = [(p.label, f"{authenticate}?{urlencode({**query, 'provider': p.name})}") for p in offered]
-    return render(request, "accounts/sign_in.html", {"choices": choices, "email_url": email_url})
+    context = {
+        "choices": choices,
+        "email_url": email_url,
+        "company_sign_in": company,
+        "next_url": next_url,
+        "company_email": company_email,
+        "company_error": company_error,
+    }
+    return render(request, "accounts/sign_in.html", context, status=status)
+
+
+@require_POST
+def company_sign_in(request):
+    """Email first: the address's domain picks the company's SAML IdP, then Cognito sends the browser there."""
+    email = request.POST.get("email", "").strip()[:254]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return sign_in(request, company_email=email, company_error="Enter your work email address.", status=400)
+    domain = email.rpartition("@")[2].lower()
+    try:
+        company = saml.company_for_email(email)
+    except CognitoError:
+        return _sign_in_problem(
+            request,
+            title="Company sign-in is unavailable right now",
+            message="We could not reach the sign-in service. Please try again in a few minutes.",
+            status=503,
+        )
+    if company is None:
+        message = f"No company sign-in is set up for {domain}. Use another way to sign in, or ask your IT team."
+        return sign_in(request, company_email=email, company_error=message, status=400)
+    next_url = _safe_next_value(request, request.POST.get("next", ""))
+    query = {"provider": company.name, **({"next": next_url} if next_url else {})}
+    return redirect(f"{reverse('oidc_authentication_init')}?{urlencode(query)}")
+
+
+def _safe_next_value(request, next_url):
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return next_url if allowed else ""
 
 
 def _safe_next(request, *, default):
@@ -99,12 +145,14 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
             states = request.session.get("oidc_states", {})
             if states.pop(request.GET.get("state", ""), None) is not None:
                 request.session["oidc_states"] = states
-            return _sign_in_problem(
-                request,
-                title="Sign-in did not complete",
-                message=CALLBACK_ERRORS.get(error, "The sign-in service reported a problem."),
-                status=400,
-            )
+            message = CALLBACK_ERRORS.get(error, "The sign-in service reported a problem.")
+            if "saml" in request.GET.get("error_description", "")[:500].lower():
+                # Cognito refused the company's assertion (expired, altered, or for another audience).
+                message = (
+                    "Your company's sign-in service sent an answer that could not be accepted. "
+                    "Please try again; if it keeps happening, contact your IT team."
+                )
+            return _sign_in_problem(request, title="Sign-in did not complete", message=message, status=400)
         try:
             return super().get(request)
         except CognitoUnavailable:
@@ -114,6 +162,9 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
                 message="We could not reach the sign-in service. Please try again in a few minutes.",
                 status=503,
             )
+        except FederationRefused as exc:
+            logger.warning("Sign-in refused: %s", exc)
+            return _sign_in_problem(request, title="Sign-in refused", message=exc.user_message, status=403)
         except (CognitoError, SuspiciousOperation) as exc:
             # The reason was logged where it was found; the token never is.
             logger.info("Sign-in failed: %s", type(exc).__name__)

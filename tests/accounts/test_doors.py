@@ -42,6 +42,8 @@ DOORS = {
     ("signin", "accounts.federation.providers"),
     # A federated sign-in that meets an existing account is offered the connection (and keeps it over a switch).
     ("signin", "accounts.federation.connect"),
+    # "Sign in with your company" asks which company an email's domain belongs to.
+    ("signin", "accounts.federation.saml"),
     # Linking merges two site users, ending the merged one's sessions, and writes the one admin log.
     ("federation", "accounts.sessions.records"),
     ("federation", "accounts.pooladmin.audit"),

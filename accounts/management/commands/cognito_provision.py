@@ -53,6 +53,14 @@ class Command(BaseCommand):
             help="Local stack only: register the simulated provider NAME (e.g. Google) at ISSUER; may repeat.",
         )
 
+        parser.add_argument(
+            "--simulated-saml",
+            action="append",
+            default=[],
+            metavar="NAME=METADATA_FILE",
+            help="Local stack only: register the simulated company IdP NAME with this metadata XML; may repeat.",
+        )
+
     def handle(self, *args, **options):
         cognito = CognitoClient()
         if options["demo_users"] and not cognito.is_local:
@@ -66,7 +74,16 @@ class Command(BaseCommand):
             )
         if options["simulated_idp"] and not cognito.is_local:
             raise CommandError("--simulated-idp only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
+        if options["simulated_saml"] and not cognito.is_local:
+            raise CommandError("--simulated-saml only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
         simulated_issuers = dict(value.split("=", 1) for value in options["simulated_idp"] if "=" in value)
+        simulated_saml = {}
+        for value in options["simulated_saml"]:
+            name, _, path = value.partition("=")
+            try:
+                simulated_saml[name] = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"--simulated-saml {name}: cannot read {path} ({exc.strerror})") from None
         spec = load_spec(options["file"])
         target = settings.COGNITO_ENDPOINT_URL or f"AWS {settings.COGNITO_REGION}"
         self.stdout.write(f"Provisioning {spec['pool']['name']!r} on {target}")
@@ -81,6 +98,7 @@ class Command(BaseCommand):
                 # only: the running site never needs them.
                 environ=os.environ,
                 simulated_issuers=simulated_issuers,
+                simulated_saml=simulated_saml,
             )
             for change in result.changes:
                 self.stdout.write(f"  {change}")

@@ -113,17 +113,24 @@ def test_identity_providers_are_declared_once_and_offered_by_the_client(empty_st
     assert sorted((p["ProviderName"], p["ProviderType"]) for p in providers) == [
         ("Facebook", "OIDC"),
         ("Google", "OIDC"),
+        ("LoginWithAmazon", "OIDC"),
         ("SignInWithApple", "OIDC"),
     ]
     assert sorted(c["ClientName"] for c in clients) == ["django-site", "django-site-machine"]
-    assert details["SupportedIdentityProviders"] == ["COGNITO", "Google", "Facebook", "SignInWithApple"]
+    assert details["SupportedIdentityProviders"] == [
+        "COGNITO",
+        "Google",
+        "Facebook",
+        "SignInWithApple",
+        "LoginWithAmazon",
+    ]
     apple = empty_stack.describe_identity_provider(UserPoolId=pool_id, ProviderName="SignInWithApple")
     apple = apple["IdentityProvider"]
     assert apple["ProviderDetails"]["oidc_issuer"] == simulated_idps.issuers["SignInWithApple"]
     assert apple["ProviderDetails"]["authorize_scopes"] == "openid email"
     assert apple["AttributeMapping"]["email_verified"] == "email_verified"
     assert env_file.read_text() == first
-    assert "COGNITO_IDENTITY_PROVIDERS=Google,Facebook,SignInWithApple" in first
+    assert "COGNITO_IDENTITY_PROVIDERS=Google,Facebook,SignInWithApple,LoginWithAmazon" in first
 
 
 def test_simulated_providers_are_refused_outside_the_local_stack(settings):
@@ -263,8 +270,6 @@ def test_self_sign_up_is_applied_to_the_pool(empty_stack, allow, admin_only):
     """[signup] allow_self_sign_up becomes the pool's AllowAdminCreateUserOnly, and the seam reads it back."""
     spec = load_spec(settings.COGNITO_PROVISION_FILE)
     spec["signup"] = {**spec["signup"], "allow_self_sign_up": allow}
-    # IAM is global: this region's identity pool would take over the session's roles' trust.
-    spec.pop("identity_pool", None)
     result = pool_provision(spec=spec, cognito=CognitoClient(), region=REGION)
     pool = empty_stack.describe_user_pool(UserPoolId=result.pool_id)["UserPool"]
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is admin_only

@@ -8,7 +8,7 @@ from accounts.provisioning.pool import load_spec, pool_provision
 from tests.flows import empty_region
 
 pytestmark = pytest.mark.django_db
-REGION = "eu-north-1"
+REGION = "ca-central-1"  # a region of its own: test_amazon_and_saml.py provisions eu-north-1
 
 
 @pytest.fixture
