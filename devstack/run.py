@@ -1,10 +1,12 @@
-"""`make run`: local Cognito, simulated identity providers, provisioning with demo users, migrations, the site.
+"""`make run`: local Cognito, simulated identity providers, provisioning with demo users, migrations, the site
+and its job worker.
 
 Ctrl-C, SIGTERM (a process manager, ``kill -TERM`` on the process group) and
 SIGHUP (a closing terminal) stop it all, MiniStack included. Ports are checked
 before anything starts: one already in use is reported, never adopted.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -83,18 +85,25 @@ def _welcome(site_port, idps, env):
 
 
 def _serve(site_port):
-    """Run the site until it exits or a signal stops `make run`; stop it in either case."""
+    """Run the site and the job worker until one exits or a signal stops `make run`; stop both in either case."""
     site = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{site_port}"], cwd=ROOT)
+    # The background jobs' worker (bulk actions from the admin): the database backend's own command.
+    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker", "--no-reload"], cwd=ROOT)
+    processes = [site, worker]
     try:
-        site.wait()
+        while all(p.poll() is None for p in processes):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                site.wait(timeout=0.5)
     finally:
-        if site.poll() is None:
-            site.terminate()
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
             try:
-                site.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                site.kill()
-                site.wait()
+                process.kill()
+                process.wait()
 
 
 def main():

@@ -77,7 +77,8 @@ def test_a_signal_to_make_runs_process_group_leaves_no_process(tmp_path, signum)
     )
     try:
         _wait_for_site(process, env["DJANGO_PORT"], time.monotonic() + 180)
-        assert _processes_of(marker)  # MiniStack and the site are running ...
+        assert _processes_of(marker)  # MiniStack, the site and the job worker are running ...
+        assert any(b"db_worker" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _processes_of(marker))
 
         os.killpg(process.pid, signum)
         process.wait(timeout=60)

@@ -1,0 +1,96 @@
+"""End to end in Chromium: bulk actions as background jobs, with the real site, the local stack and a real worker.
+
+The worker is `manage.py db_worker` in a process of its own (the ``job_worker`` fixture), on the
+database backend: nothing here runs a job inside the request.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Job, JobItem
+from tests.browser.flows import hosted_ui_submit, screenshots
+from tests.factories import pool_user_create, unique_email
+
+pytestmark = pytest.mark.browser
+
+#: More than one ListUsers page (60), so the job must page through the filter itself.
+MATCHING = 65
+
+
+def _phone_fits(page, name):
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert width <= 390, f"{name} is {width} px wide on a 390 px phone"
+
+
+def test_bulk_disable_of_every_user_matching_a_filter_runs_as_a_job(
+    page, job_worker, live_server, demo, boto, provisioned
+):
+    prefix = unique_email("jobdisable").split("@")[0]
+    emails = [f"{prefix}-{n:03d}@example.com" for n in range(MATCHING)]
+    for email in emails:
+        pool_user_create(boto, provisioned.pool_id, email=email)
+    page.goto(f"/admin/accounts/cognitouser/?q={prefix}&field=email")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/"))
+    expect(page.locator("#result_list tbody tr")).to_have_count(60)  # one page of the 65
+
+    page.get_by_test_id("select-all-matching").check()
+    page.select_option("select[name=action]", "disable")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_test_id("consequence")).to_contain_text(f"every user whose email starts with “{prefix}”")
+    expect(page.get_by_test_id("consequence")).to_contain_text("They can no longer sign in")
+    expect(page.get_by_test_id("selected")).to_contain_text(emails[0])
+    screenshots(page, "job-confirm-disable-matching")
+    page.get_by_role("button", name="Yes, disable").click()
+
+    # The job page answers at once; the worker expands the filter and works through it while we watch.
+    page.wait_for_url(re.compile(r"/admin/accounts/job/\d+/change/"))
+    job = Job.objects.get(pk=int(re.search(r"/job/(\d+)/", page.url).group(1)))
+    assert job.query == {"q": prefix, "field": "email"}
+    expect(page.get_by_test_id("job-percent")).to_have_text("100", timeout=60_000)
+    expect(page.get_by_test_id("job-outcome")).to_have_text(f"{MATCHING} done of {MATCHING}")
+    expect(page.get_by_test_id("job-state")).to_have_text("Finished")
+    expect(page.locator("[data-testid=job-results] tbody tr")).to_have_count(MATCHING)
+    for email in (emails[0], emails[30], emails[-1]):
+        expect(page.get_by_test_id("job-results")).to_contain_text(email)  # named by email, as they came
+    assert page.locator("[data-testid=job-progress]").evaluate("e => e.value === e.max")
+    screenshots(page, "job-disable-finished")
+    _phone_fits(page, "the job page")
+
+    # Cognito agrees: every one of them is disabled, and nobody else was touched.
+    for email in emails:
+        assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=email)["Enabled"] is False
+    assert boto.admin_get_user(UserPoolId=provisioned.pool_id, Username="member@example.com")["Enabled"] is True
+
+    page.goto("/admin/accounts/job/")
+    expect(page.locator("#result_list")).to_contain_text("admin@example.com")
+    expect(page.locator("#result_list")).to_contain_text(f"{MATCHING} done of {MATCHING}")
+    screenshots(page, "job-list")
+
+
+def test_cancel_stops_the_job_after_the_current_user(page, job_worker, live_server, demo, boto, provisioned, settings):
+    prefix = unique_email("jobcancel").split("@")[0]
+    for n in range(MATCHING):
+        pool_user_create(boto, provisioned.pool_id, email=f"{prefix}-{n:03d}@example.com")
+    page.goto(f"/admin/accounts/cognitouser/?q={prefix}&field=email")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/"))
+    page.get_by_test_id("select-all-matching").check()
+    page.select_option("select[name=action]", "enable")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_role("button", name="Yes, enable").click()  # every user matching a filter asks first
+    page.wait_for_url(re.compile(r"/admin/accounts/job/\d+/change/"))
+    job_id = int(re.search(r"/job/(\d+)/", page.url).group(1))
+    # Wait until the worker is under way, then cancel.
+    expect(page.locator("[data-testid=job-results] tbody tr").first).to_be_visible(timeout=30_000)
+    page.get_by_test_id("job-cancel").click()
+    expect(page.get_by_test_id("job-state")).to_have_text("Cancelled", timeout=30_000)
+    counts = {s: JobItem.objects.filter(job_id=job_id, state=s).count() for s, _ in JobItem.STATES}
+    assert counts["done"] >= 1
+    assert counts["skipped"] >= 1  # not attempted, and said so
+    assert counts["pending"] == counts["running"] == 0
+    assert sum(counts.values()) == MATCHING  # nobody lost from the report
