@@ -626,7 +626,14 @@ class JobAdmin(admin.ModelAdmin):
         except ValueError:
             after = 0
         counts = jobs.job_counts(job=job)
-        done = job.items.exclude(state__in=[JobItem.PENDING, JobItem.RUNNING]).filter(pk__gt=after)[:200]
+        open_ids = job.items.filter(state__in=[JobItem.PENDING, JobItem.RUNNING]).order_by("id")
+        first_open = open_ids.values_list("id", flat=True).first()
+        done = list(job.items.exclude(state__in=[JobItem.PENDING, JobItem.RUNNING]).filter(pk__gt=after)[:200])
+        # Threads finish users out of order: ask next time from below the first user still open, so a
+        # result that lands behind one already shown is not missed (the page skips those it has).
+        next_after = done[-1].pk if done else after
+        if first_open is not None:
+            next_after = min(next_after, first_open - 1)
         labels = dict(JobItem.STATES)
         return JsonResponse(
             {
@@ -638,6 +645,7 @@ class JobAdmin(admin.ModelAdmin):
                 "finished": counts["total"] - counts["pending"] - counts["running"],
                 "outcome": _outcome_words(counts),
                 "over": job.state not in (Job.QUEUED, Job.RUNNING),
+                "next_after": max(after, next_after),
                 "items": [
                     {
                         "id": item.pk,

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -154,7 +155,9 @@ def job_counts(*, job: Job) -> dict[str, int]:
 # ------------------------------------------------------------------------------
 
 
-def job_run(*, job_id: int, sleep: Callable[[float], object] = time.sleep) -> None:
+def job_run(
+    *, job_id: int, sleep: Callable[[float], object] = time.sleep, clock: Callable[[], float] = time.time
+) -> None:
     """Run a job to its end (the task's body); safe to call again for a job whose worker stopped.
 
     Each user: the item is marked "being changed" in the database, the service
@@ -183,26 +186,28 @@ def job_run(*, job_id: int, sleep: Callable[[float], object] = time.sleep) -> No
         if entry.changes_group:
             policy.check(actor=actor, change="change who is in", groups=[params.get("group", "")])
         if not job.expanded:
-            _expand(job, sleep=sleep)
+            _expand(job, sleep=sleep, clock=clock)
     except NotAllowed as exc:
         _finish(job, state=Job.STOPPED, note=exc.plain, rest=NOT_ATTEMPTED_REFUSED.format(why=exc.plain))
         return
     except CognitoError as exc:
         _finish(job, state=Job.STOPPED, note=exc.plain, rest=NOT_ATTEMPTED_UNREACHABLE)
         return
-    _work(job, entry, actor, params, sleep=sleep)
+    _work(job, entry, actor, params, sleep=sleep, clock=clock)
 
 
 def _cancelled(job):
     return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
 
-def _expand(job, *, sleep):
+def _expand(job, *, sleep, clock):
     """Write an item for every user matching the job's filter, a page (one paced ListUsers call) at a time."""
     query = UserQuery.from_params(job.query)
     token = ""
     while not _cancelled(job):
-        page = _retrying(functools.partial(users_page, query=query, token=token), kind="list-users", sleep=sleep)
+        page = _retrying(
+            functools.partial(users_page, query=query, token=token), kind="list-users", sleep=sleep, clock=clock
+        )
         JobItem.objects.bulk_create(
             [JobItem(job=job, username=u.username, email=u.attributes.get("email", "")) for u in page.users],
             ignore_conflicts=True,  # a resumed expansion reads the first pages again
@@ -214,10 +219,10 @@ def _expand(job, *, sleep):
     Job.objects.filter(pk=job.pk).update(expanded=True)
 
 
-def _retrying(call, *, kind, sleep):
+def _retrying(call, *, kind, sleep, clock):
     rate = settings.COGNITO_JOB_LIST_RATE if kind == "list-users" else settings.COGNITO_JOB_WRITE_RATE
     for attempt in range(settings.COGNITO_JOB_RETRIES + 1):
-        pacing.pace_take(kind=kind, rate=rate, sleep=sleep)
+        pacing.pace_take(kind=kind, rate=rate, sleep=sleep, clock=clock)
         try:
             return call()
         except TooManyRequests:
@@ -227,28 +232,70 @@ def _retrying(call, *, kind, sleep):
     raise AssertionError("unreachable")
 
 
-def _work(job, entry, actor, params, *, sleep):
+def _work(job, entry, actor, params, *, sleep, clock):
+    """Work through the job's waiting users with ``COGNITO_JOB_THREADS`` threads, then finish it.
+
+    Each user's call is a few round trips (the policy's two reads, then the
+    write), so one thread alone stays well under the paced rate; the pacing,
+    shared by every thread and worker, keeps them all under the quota.
+    """
+    stop = threading.Event()
+    why = []
+
+    def loop():
+        while not stop.is_set():
+            if _cancelled(job):
+                stop.set()
+                return
+            item = _claim(job)
+            if item is None:
+                return
+            state, message, unreachable = _apply(item, entry, actor, params, sleep=sleep, clock=clock)
+            now = timezone.now()
+            JobItem.objects.filter(pk=item.pk).update(state=state, message=message[:300], finished_at=now)
+            Job.objects.filter(pk=job.pk).update(heartbeat_at=now)
+            if unreachable:
+                why.append(message)
+                stop.set()
+
+    def threaded():
+        try:
+            loop()
+        finally:
+            connection.close()  # each thread has its own database connection
+
+    threads = max(1, settings.COGNITO_JOB_THREADS)
+    if threads == 1:
+        loop()
+    else:
+        workers = [threading.Thread(target=threaded, name=f"job-{job.pk}-{n}") for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    if why:
+        _finish(job, state=Job.STOPPED, note=why[0], rest=NOT_ATTEMPTED_UNREACHABLE)
+    elif _cancelled(job):
+        _finish(job, state=Job.CANCELLED, rest=NOT_ATTEMPTED_CANCELLED)
+    else:
+        _finish(job, state=Job.FINISHED)
+
+
+def _claim(job):
+    """Mark the next waiting user "being changed" and return them; None when nobody is waiting.
+
+    A conditional UPDATE, so two threads (or two runs of a resumed job) never take the same user.
+    """
     while True:
-        if _cancelled(job):
-            _finish(job, state=Job.CANCELLED, rest=NOT_ATTEMPTED_CANCELLED)
-            return
         item = job.items.filter(state=JobItem.PENDING).order_by("id").first()
         if item is None:
-            break
-        if not job.items.filter(pk=item.pk, state=JobItem.PENDING).update(state=JobItem.RUNNING):
-            continue  # another run of this job took it
-        state, message, stop = _apply(item, entry, actor, params, sleep=sleep)
-        now = timezone.now()
-        JobItem.objects.filter(pk=item.pk).update(state=state, message=message[:300], finished_at=now)
-        Job.objects.filter(pk=job.pk).update(heartbeat_at=now)
-        if stop:
-            _finish(job, state=Job.STOPPED, note=message, rest=NOT_ATTEMPTED_UNREACHABLE)
-            return
-    _finish(job, state=Job.FINISHED)
+            return None
+        if job.items.filter(pk=item.pk, state=JobItem.PENDING).update(state=JobItem.RUNNING):
+            return item
 
 
 @sensitive_variables("params")
-def _apply(item, entry, actor, params, *, sleep):
+def _apply(item, entry, actor, params, *, sleep, clock):
     """Change one user; return (item state, message, whether the job must stop)."""
     if item.username and item.username == getattr(actor, "cognito_username", None):
         return JobItem.SKIPPED, NOT_ATTEMPTED_SELF, False
@@ -258,7 +305,12 @@ def _apply(item, entry, actor, params, *, sleep):
             JobItem.objects.filter(pk=item.pk).update(email=item.email[:254])
     tries = settings.COGNITO_JOB_RETRIES + 1
     try:
-        _retrying(lambda: entry.service(actor=actor, username=item.username, **params), kind="user-write", sleep=sleep)
+        _retrying(
+            lambda: entry.service(actor=actor, username=item.username, **params),
+            kind="user-write",
+            sleep=sleep,
+            clock=clock,
+        )
     except TooManyRequests as exc:
         return JobItem.FAILED, STILL_THROTTLED.format(plain=exc.plain, tries=tries), False
     except CognitoUnavailable as exc:

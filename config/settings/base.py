@@ -166,6 +166,8 @@ COGNITO_JOB_WRITE_RATE = env.float("COGNITO_JOB_WRITE_RATE", default=COGNITO_BUL
 COGNITO_JOB_LIST_RATE = env.float("COGNITO_JOB_LIST_RATE", default=25.0)
 # Tries of a throttled call before the user is reported as failed (waits of 0.5 s, 1 s, 2 s ... up to 8 s).
 COGNITO_JOB_RETRIES = env.int("COGNITO_JOB_RETRIES", default=8)
+# Users one job changes at the same time (threads of its worker): each change is a few round trips.
+COGNITO_JOB_THREADS = env.int("COGNITO_JOB_THREADS", default=4)
 # A running job whose worker has not written for this long lost its worker: its page offers Resume.
 COGNITO_JOB_STALE_SECONDS = env.int("COGNITO_JOB_STALE_SECONDS", default=60)
 # Extra site origins to register as callback and sign-out URLs when provisioning

@@ -36,6 +36,9 @@ COGNITO_TIMEOUT = 3.0
 COGNITO_GENERATED_ENV_FILE = None
 # Jobs run inside the request in most tests; the end-to-end job tests switch to the database
 # backend and start a real `manage.py db_worker` (tests/browser/conftest.py: job_worker).
+# In the test process a job runs in the test's own thread (its database transaction); the real
+# worker of the end-to-end job tests uses threads, as in production.
+COGNITO_JOB_THREADS = 1
 _TASKS_BACKEND = env("DJANGO_TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")
 TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": ["default"]}}
 # The job worker the end-to-end job tests start (tests/conftest.py: job_worker) is a process of
@@ -54,3 +57,4 @@ if os.environ.get("DJANGO_TEST_JOB_WORKER"):
     COGNITO_CLIENT_ID = _worker["client_id"]
     COGNITO_CLIENT_SECRET = _worker["client_secret"]
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    COGNITO_JOB_THREADS = 4

@@ -25,10 +25,8 @@
     var url = root.getAttribute("data-progress-url");
     var body = root.querySelector("[data-testid=job-results] tbody");
     var bar = root.querySelector("[data-testid=job-progress]");
+    // Results arrive in the order users finish; the server says from where to ask next.
     var last = 0;
-    root.querySelectorAll("tr[data-item]").forEach(function (row) {
-      last = Math.max(last, parseInt(row.getAttribute("data-item"), 10) || 0);
-    });
 
     function show(data) {
       var total = data.counts.total;
@@ -43,8 +41,7 @@
         if (counting) counting.remove();
       }
       data.items.forEach(function (item) {
-        if (item.id <= last) return;
-        last = item.id;
+        if (body.querySelector('tr[data-item="' + item.id + '"]')) return;
         var row = document.createElement("tr");
         row.setAttribute("data-item", item.id);
         row.className = "job-" + item.state;
@@ -53,10 +50,12 @@
         cell(row, item.message);
         body.appendChild(row);
       });
+      last = data.next_after;
       return data;
     }
 
     function poll() {
+      var from = last;
       fetch(url + "?after=" + last, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
           if (!response.ok) throw new Error(response.status);
@@ -65,7 +64,7 @@
         .then(show)
         .then(function (data) {
           // More results than one answer carries: ask again at once.
-          if (data.items.length >= 200) return poll();
+          if (data.items.length >= 200 && last > from) return poll();
           if (data.over) {
             var cancel = root.querySelector("[data-testid=job-cancel]");
             if (cancel) cancel.closest("form").remove();

@@ -303,6 +303,6 @@ def test_a_worker_killed_mid_job_leaves_a_report_that_says_exactly_who_was_chang
         time.sleep(0.2)
     counts = jobs.job_counts(job=job)
     assert counts["done"] + counts["unknown"] == 40
-    assert counts["unknown"] <= 1
+    assert counts["unknown"] <= 4  # at most one per thread of the worker (config/settings/test.py)
     for item in JobItem.objects.filter(job=job, state=JobItem.DONE):
         assert not _enabled(boto, provisioned, item.username)
