@@ -338,7 +338,7 @@ def query_words(*, query: UserQuery) -> str:
         parts.append("enabled" if query.enabled == "yes" else "disabled")
     if query.group:
         parts.append(f"in the group {query.group}")
-    return ", ".join(parts) if parts else "every user of the pool"
+    return ", ".join(parts) if parts else "of the pool"
 
 
 def pool_estimated_users() -> int | None:

@@ -9,8 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from django.contrib.auth import get_user_model
+
 from accounts.models import Job, JobItem
-from tests.browser.flows import hosted_ui_submit, screenshots
+from accounts.pooladmin import jobs
+from tests.browser.flows import ARTIFACTS, hosted_ui_submit, screenshots
 from tests.factories import pool_user_create, unique_email
 
 pytestmark = pytest.mark.browser
@@ -94,3 +97,28 @@ def test_cancel_stops_the_job_after_the_current_user(page, job_worker, live_serv
     assert counts["skipped"] >= 1  # not attempted, and said so
     assert counts["pending"] == counts["running"] == 0
     assert sum(counts.values()) == MATCHING  # nobody lost from the report
+
+
+def test_the_admins_pages_fit_a_phone(page, live_server, demo, boto, provisioned):
+    """Every admin page of this site at 390 px: tables scroll inside their box, the page does not scroll sideways."""
+    username, _ = pool_user_create(boto, provisioned.pool_id, email=unique_email("phone"))
+    page.goto("/admin/accounts/cognitouser/")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/"))
+    job = jobs.job_start(
+        actor=get_user_model().objects.get(email="admin@example.com"), action="enable", usernames=[username]
+    )
+    pages = {
+        "users list": "/admin/accounts/cognitouser/",
+        "user page": f"/admin/accounts/cognitouser/{username}/change/",
+        "groups": "/admin/accounts/cognitogroup/",
+        "jobs": "/admin/accounts/job/",
+        "job page": f"/admin/accounts/job/{job.pk}/change/",
+    }
+    widths = {}
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, url in pages.items():
+        page.goto(url)
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(ARTIFACTS / f"phone-{name.replace(' ', '-')}-390.png"))
+    assert widths == dict.fromkeys(pages, 390), widths
