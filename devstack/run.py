@@ -129,6 +129,7 @@ def main():
             simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
             manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(state_dir / "cognito.env"))
             manage("migrate", "--no-input", "-v", "0")
+            manage("seed_demo_users", "--staff-permissions")
             _welcome(site_port, idps, read_env_file(state_dir / "cognito.env"))
             _serve(site_port)
     except (KeyboardInterrupt, Stopped):

@@ -54,6 +54,28 @@ def _unquoting(view):
     return wrapper
 
 
+class PermissionMissing(PermissionDenied):
+    """A staff member lacks one permission; the admin's own 403 page names it."""
+
+    def __init__(self, codename, words):
+        super().__init__(codename)
+        self.codename, self.words = codename, words
+
+
+def _refusing(view, admin_site):
+    """Answer a missing permission with a 403 page in the admin's look that says which permission it is."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionMissing as exc:
+            context = {**admin_site.each_context(request), "title": "Not allowed", "missing": exc}
+            return TemplateResponse(request, "admin/accounts/refused.html", context, status=403)
+
+    return wrapper
+
+
 class _EchoBuffer:
     def write(self, value):
         return value
@@ -66,6 +88,7 @@ class CognitoModelAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         if "object_id" in route and unquoting:
             view = _unquoting(view)
+        view = _refusing(view, self.admin_site)
         return path(route, self.admin_site.admin_view(view), name=f"{info[0]}_{info[1]}_{name}")
 
     def _require(self, request, perm):
@@ -76,7 +99,8 @@ class CognitoModelAdmin(admin.ModelAdmin):
             "delete": self.has_delete_permission,
         }[perm](request)
         if not allowed:
-            raise PermissionDenied
+            name = self.opts.verbose_name
+            raise PermissionMissing(f"{self.opts.app_label}.{perm}_{self.opts.model_name}", f"Can {perm} {name}")
 
     def _context(self, request, **extra):
         return {
@@ -578,7 +602,8 @@ class JobAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         def url(route, view, name):
-            return path(route, self.admin_site.admin_view(view), name=f"accounts_job_{name}")
+            view = self.admin_site.admin_view(_refusing(view, self.admin_site))
+            return path(route, view, name=f"accounts_job_{name}")
 
         return [
             url("<int:job_id>/change/", self.job_view, "change"),
@@ -590,7 +615,7 @@ class JobAdmin(admin.ModelAdmin):
 
     def _job(self, request, job_id):
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise PermissionMissing("accounts.view_cognitouser", "Can view Cognito user (job pages name people)")
         job = Job.objects.select_related("created_by").filter(pk=job_id).first()
         if job is None:
             raise Http404("No such job.")

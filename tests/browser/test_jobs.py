@@ -7,9 +7,8 @@ database backend: nothing here runs a job inside the request.
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from accounts.models import Job, JobItem
 from accounts.pooladmin import jobs

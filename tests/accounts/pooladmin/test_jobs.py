@@ -306,3 +306,16 @@ def test_a_worker_killed_mid_job_leaves_a_report_that_says_exactly_who_was_chang
     assert counts["unknown"] <= 4  # at most one per thread of the worker (config/settings/test.py)
     for item in JobItem.objects.filter(job=job, state=JobItem.DONE):
         assert not _enabled(boto, provisioned, item.username)
+
+
+def test_a_missing_permission_is_a_403_in_the_admins_look_naming_it(cognito):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create(username="no-perms", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get("/admin/accounts/cognitouser/")
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert 'data-testid="missing-permission">accounts.view_cognitouser<' in content
+    assert "Cognito user administration" in content  # the admin's header, not the bare site page
