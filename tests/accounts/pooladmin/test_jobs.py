@@ -319,3 +319,9 @@ def test_a_missing_permission_is_a_403_in_the_admins_look_naming_it(cognito):
     content = response.content.decode()
     assert 'data-testid="missing-permission">accounts.view_cognitouser<' in content
     assert "Cognito user administration" in content  # the admin's header, not the bare site page
+
+
+def test_link_accounts_is_reachable_from_the_admin_index_and_a_users_page(admin_client, cognito):
+    for url in ("/admin/", "/admin/accounts/cognitouser/member@example.com/change/"):
+        content = admin_client.get(url).content.decode()
+        assert 'href="/staff/link-accounts/" data-testid="link-accounts"' in content, url
