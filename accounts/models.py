@@ -142,6 +142,11 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     #: Written after each user: a running job whose heartbeat is old lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: An export's file, by name, in COGNITO_JOB_FILES_DIR (written by the worker, served by the job's page).
+    output = models.CharField(max_length=200, blank=True)
+    #: An export's progress: rows written, of about how many (EstimatedNumberOfUsers when it started).
+    rows = models.PositiveIntegerField(default=0)
+    expected = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created"]

@@ -186,6 +186,7 @@ def job_worker(settings, cognito, provisioned, local_stack, transactional_db):
         "pool_id": provisioned.pool_id,
         "client_id": provisioned.client_id,
         "client_secret": provisioned.client_secret,
+        "files_dir": str(django_settings.COGNITO_JOB_FILES_DIR),
     }
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_TASKS"))},

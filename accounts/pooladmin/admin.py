@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -138,6 +138,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             self._url("", self.changelist_view, "changelist"),
             self._url("add/", self.add_view, "add"),
             self._url("export/", self.export_view, "export"),
+            self._url("export-job/", self.export_job_view, "export_job"),
             self._url("bulk/", self.bulk_view, "bulk"),
             self._url("local-mail/", self.local_mail_view, "local_mail"),
             self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
@@ -236,6 +237,19 @@ class PoolUserAdmin(CognitoModelAdmin):
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="cognito-users.csv"'
         return response
+
+    def export_job_view(self, request):
+        """Start a background export of the current list (search and filters); answer with the job's page."""
+        self._require(request, "view")
+        if request.method != "POST":
+            return HttpResponseRedirect(self._changelist_url())
+        query = selectors.UserQuery.from_params(request.POST)
+        try:
+            job = jobs.job_export_start(actor=request.user, query=query)
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return HttpResponseRedirect(self._changelist_url())
+        return HttpResponseRedirect(reverse("admin:accounts_job_change", args=[job.pk]))
 
     # -- add -------------------------------------------------------------------
 
@@ -581,8 +595,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="Outcome")
     def outcome(self, job):
-        counts = jobs.job_counts(job=job)
-        return _outcome_words(counts)
+        return _summary(job)["outcome"]
 
     # Job pages name people: they are for whoever may see the pool's users.
     def has_view_permission(self, request, obj=None):
@@ -610,6 +623,7 @@ class JobAdmin(admin.ModelAdmin):
             url("<int:job_id>/progress/", self.progress_view, "progress"),
             url("<int:job_id>/cancel/", self.cancel_view, "cancel"),
             url("<int:job_id>/resume/", self.resume_view, "resume"),
+            url("<int:job_id>/download/", self.download_view, "download"),
             *super().get_urls(),
         ]
 
@@ -623,16 +637,15 @@ class JobAdmin(admin.ModelAdmin):
 
     def job_view(self, request, job_id, form_url="", extra_context=None):
         job = self._job(request, job_id)
-        counts = jobs.job_counts(job=job)
+        summary = _summary(job)
         may_steer = policy.acts_as_superuser(request.user) or request.user.pk == job.created_by_id
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"{job.label}: job {job.pk}",
             "job": job,
-            "counts": counts,
-            "finished": counts["total"] - counts["pending"] - counts["running"],
-            "outcome": _outcome_words(counts),
+            **summary,
+            "download_url": (reverse("admin:accounts_job_download", args=[job.pk]) if jobs.job_file(job=job) else ""),
             "items": job.items.exclude(state__in=[JobItem.PENDING, JobItem.RUNNING])[:1000],
             "stale": jobs.job_stale(job=job),
             "filter_words": (
@@ -650,7 +663,7 @@ class JobAdmin(admin.ModelAdmin):
             after = max(0, int(request.GET.get("after", 0)))
         except ValueError:
             after = 0
-        counts = jobs.job_counts(job=job)
+        summary = _summary(job)
         open_ids = job.items.filter(state__in=[JobItem.PENDING, JobItem.RUNNING]).order_by("id")
         first_open = open_ids.values_list("id", flat=True).first()
         done = list(job.items.exclude(state__in=[JobItem.PENDING, JobItem.RUNNING]).filter(pk__gt=after)[:200])
@@ -666,9 +679,13 @@ class JobAdmin(admin.ModelAdmin):
                 "state_words": job.get_state_display(),
                 "expanded": job.expanded,
                 "note": job.note,
-                "counts": counts,
-                "finished": counts["total"] - counts["pending"] - counts["running"],
-                "outcome": _outcome_words(counts),
+                "counts": summary["counts"],
+                "total": summary["total"],
+                "finished": summary["finished"],
+                "outcome": summary["outcome"],
+                "download_url": (
+                    reverse("admin:accounts_job_download", args=[job.pk]) if jobs.job_file(job=job) else ""
+                ),
                 "over": job.state not in (Job.QUEUED, Job.RUNNING),
                 "next_after": max(after, next_after),
                 "items": [
@@ -685,6 +702,14 @@ class JobAdmin(admin.ModelAdmin):
             },
             headers={"Cache-Control": "no-store"},
         )
+
+    def download_view(self, request, job_id):
+        """The finished export's CSV file, as an attachment."""
+        job = self._job(request, job_id)
+        path = jobs.job_file(job=job)
+        if path is None:
+            raise Http404("This job has no file to download.")
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name, content_type="text/csv")
 
     def cancel_view(self, request, job_id):
         said = "Cancelling: the job stops after the user it is changing now."
@@ -704,6 +729,17 @@ class JobAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, said)
         return HttpResponseRedirect(reverse("admin:accounts_job_change", args=[job.pk]))
+
+
+def _summary(job):
+    """Return a job's counts, total, finished and outcome in words (an export counts rows, not people)."""
+    if job.action == jobs.EXPORT:
+        total = max(job.rows, job.expected) if job.state in (Job.QUEUED, Job.RUNNING) else job.rows
+        counts = {"total": total, "done": job.rows}
+        return {"counts": counts, "total": total, "finished": job.rows, "outcome": f"{job.rows} users written"}
+    counts = jobs.job_counts(job=job)
+    finished = counts["total"] - counts["pending"] - counts["running"]
+    return {"counts": counts, "total": counts["total"], "finished": finished, "outcome": _outcome_words(counts)}
 
 
 def _outcome_words(counts):

@@ -168,6 +168,9 @@ COGNITO_JOB_LIST_RATE = env.float("COGNITO_JOB_LIST_RATE", default=25.0)
 COGNITO_JOB_RETRIES = env.int("COGNITO_JOB_RETRIES", default=8)
 # Users one job changes at the same time (threads of its worker): each change is a few round trips.
 COGNITO_JOB_THREADS = env.int("COGNITO_JOB_THREADS", default=4)
+# Where export jobs write their CSV files: the worker writes, the web process serves, so on more than one
+# machine this is shared storage.
+COGNITO_JOB_FILES_DIR = Path(env("COGNITO_JOB_FILES_DIR", default=str(BASE_DIR / ".local" / "job-files")))
 # A running job whose worker has not written for this long lost its worker: its page offers Resume.
 COGNITO_JOB_STALE_SECONDS = env.int("COGNITO_JOB_STALE_SECONDS", default=60)
 # Extra site origins to register as callback and sign-out URLs when provisioning

@@ -39,6 +39,7 @@ COGNITO_GENERATED_ENV_FILE = None
 # In the test process a job runs in the test's own thread (its database transaction); the real
 # worker of the end-to-end job tests uses threads, as in production.
 COGNITO_JOB_THREADS = 1
+COGNITO_JOB_FILES_DIR = Path(tempfile.gettempdir()) / f"cognito-site-test-job-files-{os.getpid()}"
 _TASKS_BACKEND = env("DJANGO_TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")
 TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": ["default"]}}
 # The job worker the end-to-end job tests start (tests/conftest.py: job_worker) is a process of
@@ -58,3 +59,4 @@ if os.environ.get("DJANGO_TEST_JOB_WORKER"):
     COGNITO_CLIENT_SECRET = _worker["client_secret"]
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     COGNITO_JOB_THREADS = 4
+    COGNITO_JOB_FILES_DIR = Path(_worker["files_dir"])

@@ -29,7 +29,7 @@
     var last = 0;
 
     function show(data) {
-      var total = data.counts.total;
+      var total = data.total;
       bar.max = total || 1;
       bar.value = data.finished;
       bar.textContent = data.finished + " of " + total;
@@ -40,6 +40,12 @@
         var counting = root.querySelector("[data-testid=job-counting]");
         if (counting) counting.remove();
       }
+      if (data.download_url) {
+        var download = root.querySelector("[data-testid=job-download]");
+        download.querySelector("a").setAttribute("href", data.download_url);
+        download.hidden = false;
+      }
+      if (!body) return data;
       data.items.forEach(function (item) {
         if (body.querySelector('tr[data-item="' + item.id + '"]')) return;
         var row = document.createElement("tr");

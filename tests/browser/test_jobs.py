@@ -121,3 +121,24 @@ def test_the_admins_pages_fit_a_phone(page, live_server, demo, boto, provisioned
         widths[name] = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(ARTIFACTS / f"phone-{name.replace(' ', '-')}-390.png"))
     assert widths == dict.fromkeys(pages, 390), widths
+
+
+def test_export_as_a_job_then_open_the_file(page, job_worker, live_server, demo, boto, provisioned):
+    prefix = unique_email("jobexport").split("@")[0]
+    emails = [f"{prefix}-{n}@example.com" for n in range(3)]
+    for email in emails:
+        pool_user_create(boto, provisioned.pool_id, email=email)
+    page.goto(f"/admin/accounts/cognitouser/?q={prefix}&field=email")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/"))
+    page.get_by_test_id("export-job").click()
+    page.wait_for_url(re.compile(r"/admin/accounts/job/\d+/change/"))
+    expect(page.get_by_test_id("job-state")).to_have_text("Finished", timeout=30_000)
+    expect(page.get_by_test_id("job-outcome")).to_have_text("3 users written")
+    screenshots(page, "job-export-finished")
+    with page.expect_download() as download:
+        page.get_by_test_id("job-download-link").click()
+    content = open(download.value.path(), encoding="utf-8").read()  # noqa: SIM115
+    lines = content.splitlines()
+    assert lines[0].startswith("username,email,")
+    assert sorted(line.split(",")[1] for line in lines[1:]) == emails

@@ -325,3 +325,37 @@ def test_link_accounts_is_reachable_from_the_admin_index_and_a_users_page(admin_
     for url in ("/admin/", "/admin/accounts/cognitouser/member@example.com/change/"):
         content = admin_client.get(url).content.decode()
         assert 'href="/staff/link-accounts/" data-testid="link-accounts"' in content, url
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def test_an_export_job_streams_every_matching_user_to_a_file_one_page_a_call(
+    stored_only, cognito, provisioned, boto, admin_client, admin_user, cognito_calls
+):
+    import csv
+
+    prefix = unique_email("exportjob").split("@")[0]
+    for n in range(62):
+        pool_user_create(boto, provisioned.pool_id, email=f"{prefix}-{n:02d}@example.com", given_name="=HYPERLINK(1)")
+    started = admin_client.post("/admin/accounts/cognitouser/export-job/", {"q": prefix, "field": "email"})
+    job = Job.objects.get(pk=int(started["Location"].rstrip("/").split("/")[-2]))
+    assert job.action == "export"
+    assert jobs.job_file(job=job) is None  # nothing before the worker runs it
+    cognito_calls.clear()
+
+    jobs.job_run(job_id=job.pk)
+
+    assert cognito_calls == ["ListUsers", "ListUsers"]  # 62 users: two pages, one call each
+    job.refresh_from_db()
+    assert (job.state, job.rows) == (Job.FINISHED, 62)
+    with open(jobs.job_file(job=job), newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:2] == ["username", "email"]
+    assert sorted(r[1] for r in rows[1:]) == [f"{prefix}-{n:02d}@example.com" for n in range(62)]
+    assert {r[3] for r in rows[1:]} == {"'=HYPERLINK(1)"}  # a formula defused
+    page = admin_client.get(f"/admin/accounts/job/{job.pk}/change/")
+    assert page.context["download_url"] == f"/admin/accounts/job/{job.pk}/download/"
+    download = admin_client.get(page.context["download_url"])
+    assert download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content).decode().count(prefix) == 62
