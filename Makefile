@@ -1,15 +1,22 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
 #   make run   - the site on http://127.0.0.1:8000 against a local Cognito stack
 #   make test  - the whole test suite, browser tests included, on SQLite then PostgreSQL
+# and one shows the production profile working:
+#   make serve - production settings under gunicorn, with PostgreSQL and Redis, same port
 PYTHON ?= python3
 VENV := .venv
 MS_VENV := .venv-ministack
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format bench clean-local
+.PHONY: run serve test lint format bench clean-local
 
 run: $(VENV)/.installed $(MS_VENV)/.installed
 	$(VENV)/bin/python -m devstack.run
+
+# The production settings under gunicorn, a throw-away PostgreSQL and Redis, the local
+# Cognito stack (devstack/serve.py; installs postgresql and redis-server when root).
+serve: $(VENV)/.installed $(MS_VENV)/.installed
+	$(VENV)/bin/python -m devstack.serve
 
 # The suite runs twice: on SQLite, then on a throw-away PostgreSQL cluster on loopback
 # (devstack/postgres.py installs PostgreSQL when root, and says so when it skips).

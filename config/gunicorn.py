@@ -31,6 +31,13 @@ timeout = _number("GUNICORN_TIMEOUT", int(_WORST_COGNITO_WAIT) + 10)
 graceful_timeout = _number("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _number("GUNICORN_KEEPALIVE", 5)
 
+# gunicorn 27's control socket (for gunicornc) defaults to one path per user account,
+# which every gunicorn of that account on the host would share: off unless a path is set.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
 # Logs to the console, like Django's own (config/settings/base.py LOGGING).
 accesslog = "-"
 errorlog = "-"

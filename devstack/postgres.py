@@ -17,6 +17,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from devstack.stack import apt_install
+
 USER = "site"
 
 
@@ -29,17 +31,7 @@ def pg_bin() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
-def _install():
-    subprocess.run(["apt-get", "update", "-qq"], check=True)  # noqa: S607
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "postgresql"],  # noqa: S607
-        check=True,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -54,7 +46,7 @@ def cluster(bin_dir: Path):
     data = folder / "data"
     if as_root:
         shutil.chown(folder, "postgres")
-    port = _free_port()
+    port = free_port()
     pg_ctl = [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data)]
     started = False
     try:
@@ -79,7 +71,7 @@ def cluster(bin_dir: Path):
 def main(argv: list[str]) -> int:
     bin_dir = pg_bin()
     if bin_dir is None and os.geteuid() == 0:
-        _install()
+        apt_install("postgresql")
         bin_dir = pg_bin()
     if bin_dir is None:
         print(

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from devstack.demo import load_demo_users
@@ -19,6 +20,7 @@ from devstack.stack import DEFAULT_PORT, ROOT, LocalStack, PortTaken, require_fr
 
 PYTHON = sys.executable
 DEFAULT_SITE_PORT = 8000
+LOCAL_SETTINGS = "config.settings.local"
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
@@ -33,8 +35,12 @@ def _stop_on(signum, frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-def manage(*args):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+def manage(*args, settings=None, env=None):
+    """Run ``manage.py args`` and fail like it does; ``settings`` names a settings module for this call only."""
+    env = dict(os.environ if env is None else env)
+    if settings:
+        env["DJANGO_SETTINGS_MODULE"] = settings
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, env=env)
 
 
 def settings_from_environment(environ):
@@ -81,15 +87,18 @@ def _welcome(site_port, idps, env):
     print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
     for command in curl_pair(env, site_port=site_port):
         print(f"  {command}")
-    print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and the local stack)\n", flush=True)
+    print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 
-def _serve(site_port):
-    """Run the site and the job worker until one exits or a signal stops `make run`; stop both in either case."""
-    site = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{site_port}"], cwd=ROOT)
-    # The background jobs' worker (bulk actions from the admin): the database backend's own command.
-    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker", "--no-reload"], cwd=ROOT)
-    processes = [site, worker]
+#: The background jobs' worker (the admin's bulk actions and exports): the database backend's own command.
+WORKER = [PYTHON, "manage.py", "db_worker", "--no-reload"]
+
+
+def serve_until_stopped(command, *, env=None, beside=()):
+    """Run ``command`` (the site) and the ``beside`` commands (the job worker) until one exits or a signal
+    stops us; stop them all in either case."""
+    site = subprocess.Popen(command, cwd=ROOT, env=env)
+    processes = [site, *(subprocess.Popen(other, cwd=ROOT, env=env) for other in beside)]
     try:
         while all(p.poll() is None for p in processes):
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -100,23 +109,30 @@ def _serve(site_port):
                 process.terminate()
         for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
 
 
-def main():
-    config = settings_from_environment(os.environ)
-    site_port, state_dir = config["site_port"], config["state_dir"]
-    # Every port first, so that nothing starts when one is taken.
-    require_free_port(site_port, what="the site", variable="DJANGO_PORT")
+def require_free_ports(config):
+    """Raise PortTaken before anything starts if any port the stack needs is in use."""
+    require_free_port(config["site_port"], what="the site", variable="DJANGO_PORT")
     require_free_port(config["ministack_port"], what="the local Cognito stack (MiniStack)", variable="MINISTACK_PORT")
     for name, port in config["idp_ports"].items():
         require_free_port(port, what=f"the simulated {name}", variable=PORT_VARIABLES[name])
+
+
+@contextmanager
+def local_cognito(config):
+    """Start MiniStack and the simulated providers, provision the pool with the demo users; stop them after.
+
+    Yield the values cognito_provision wrote (the pool's ids and secrets) and the
+    running providers. Provisioning runs with the local settings, whatever the site runs with.
+    """
+    site_port, state_dir = config["site_port"], config["state_dir"]
     os.environ["COGNITO_ENDPOINT_URL"] = f"http://127.0.0.1:{config['ministack_port']}"
     os.environ["COGNITO_LOCAL_STATE_DIR"] = str(state_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     # The callback and sign-out URLs registered with the pool follow the site's port.
     origins = [f"http://127.0.0.1:{site_port}", f"http://localhost:{site_port}"]
     extra = [url for url in os.environ.get("COGNITO_SITE_URLS", "").split(",") if url]
@@ -124,26 +140,42 @@ def main():
     stack = LocalStack(port=config["ministack_port"], state_dir=state_dir / "ministack-state")
     idps = SimulatedProviders(ports=config["idp_ports"])
     print(f"Starting the local Cognito stack (MiniStack) on {stack.url} ...", flush=True)
+    with stack, idps:
+        simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
+        env_file = state_dir / "cognito.env"
+        manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(env_file), settings=LOCAL_SETTINGS)
+        yield read_env_file(env_file), idps
+
+
+def main():
+    config = settings_from_environment(os.environ)
+    # Every port first, so that nothing starts when one is taken.
+    require_free_ports(config)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", LOCAL_SETTINGS)
     try:
-        with stack, idps:
-            simulated = [f"--simulated-idp={name}={issuer}" for name, issuer in idps.issuers.items()]
-            manage("cognito_provision", "--demo-users", *simulated, "--write-env", str(state_dir / "cognito.env"))
+        with local_cognito(config) as (env, idps):
             manage("migrate", "--no-input", "-v", "0")
             manage("seed_demo_users", "--staff-permissions")
-            _welcome(site_port, idps, read_env_file(state_dir / "cognito.env"))
-            _serve(site_port)
+            _welcome(config["site_port"], idps, env)
+            site = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{config['site_port']}"]
+            serve_until_stopped(site, beside=[WORKER])
     except (KeyboardInterrupt, Stopped):
         pass
-    print(f"\nStopped the site and the local Cognito stack (its users are kept in {state_dir}).", flush=True)
+    print(f"\nStopped the site and the local Cognito stack (its users are kept in {config['state_dir']}).", flush=True)
 
 
-if __name__ == "__main__":
+def run_as_command(main):
+    """Run ``main`` as `make run` and `make serve` do: signals stop it, a taken port or a failed step exits non-zero."""
     for name in STOP_SIGNALS:
         signal.signal(getattr(signal, name), _stop_on)
     try:
         main()
     except PortTaken as exc:
-        print(f"make run: {exc}", file=sys.stderr)
+        print(f"{Path(sys.argv[0]).stem}: {exc}", file=sys.stderr)
         sys.exit(2)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    run_as_command(main)

@@ -47,7 +47,22 @@ def require_free_port(port, *, what, variable):
             ) from None
 
 
-def _die_with_parent(command):
+def apt_install(package):
+    """Install Debian's ``package`` (as root), without starting the service it may bring.
+
+    RUNLEVEL=1 makes invoke-rc.d leave services stopped: a `make serve` or `make test`
+    that installs redis-server or postgresql must not leave a system daemon running.
+    """
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)  # noqa: S607
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", package],  # noqa: S607
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"},
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def die_with_parent(command):
     """Return ``command`` so that Linux sends it SIGTERM if the process that started it dies, even by SIGKILL.
 
     util-linux's setpriv sets the parent-death signal and execs the command
@@ -99,7 +114,7 @@ class LocalStack:
         # MiniStack short before it saves its state: stop() ends it with SIGTERM,
         # and Linux ends it if whoever started it dies without calling stop().
         self.process = subprocess.Popen(
-            _die_with_parent([str(MINISTACK)]), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            die_with_parent([str(MINISTACK)]), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self._log = log
         deadline = time.monotonic() + timeout

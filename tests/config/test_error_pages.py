@@ -3,7 +3,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.template.loader import render_to_string
-from django.urls import include, path
+from django.test import Client
+from django.urls import include, path, reverse
 
 
 def _forbidden(request):
@@ -59,3 +60,17 @@ def test_the_500_page_needs_no_context_and_no_database():
     html = render_to_string("500.html")
     assert "Something went wrong" in html
     assert "{%" not in html
+
+
+@pytest.mark.django_db
+def test_a_refused_form_gets_the_sites_page_saying_what_to_do(settings):
+    """A form posted without its CSRF token (an old tab, cookies cleared) meets the site's page, not Django's."""
+    settings.DEBUG = False
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("sign_out"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<h1 data-testid="error-title">This form has expired</h1>' in html
+    assert "reload the page" in html
+    assert 'class="topbar"' in html
+    assert "CSRF" not in html  # Django's jargon stays out of the page

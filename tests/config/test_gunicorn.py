@@ -1,19 +1,11 @@
 """config/gunicorn.py reads every value from the environment, and gunicorn runs the site with it."""
 
-import os
 import runpy
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import requests
-from django.core.management.utils import get_random_secret_key
 
-from devstack.stack import ROOT
-
-CONFIG = ROOT / "config" / "gunicorn.py"
+from tests.servers import CONFIG, gunicorn_serving, production_environment
 
 
 def _config(monkeypatch, **environ):
@@ -46,52 +38,28 @@ def test_gunicorn_does_not_decide_the_scheme_itself(monkeypatch):
     assert _config(monkeypatch)["secure_scheme_headers"] == {}
 
 
+def test_no_control_socket_is_shared_between_servers_unless_asked(monkeypatch):
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    assert _config(monkeypatch)["control_socket_disable"] is True
+    config = _config(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/site/gunicorn.ctl")
+    assert config["control_socket"] == "/run/site/gunicorn.ctl"
+    assert "control_socket_disable" not in config
+
+
 def test_gunicorn_serves_the_production_settings_and_stops(tmp_path):
     """Two workers on a free loopback port answer; SIGTERM leaves no process behind."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "REDIS_", "GUNICORN_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=get_random_secret_key(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
-        DJANGO_TRUST_X_FORWARDED_PROTO="true",
-        COGNITO_REGION="eu-west-1",
-        COGNITO_USER_POOL_ID="eu-west-1_AbC123dEf",
-        COGNITO_CLIENT_ID="client",
-        COGNITO_CLIENT_SECRET="secret",
-        COGNITO_DOMAIN="https://myapp.auth.eu-west-1.amazoncognito.com",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-    )
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(  # noqa: S603
-        [gunicorn, "-c", str(CONFIG), "config.wsgi"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                plain = requests.get(url, allow_redirects=False, timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    env = production_environment(tmp_path, DJANGO_TRUST_X_FORWARDED_PROTO="true", WEB_CONCURRENCY="2")
+    with gunicorn_serving(env) as server:
+        plain = requests.get(f"{server.url}/", allow_redirects=False, timeout=5)
         assert plain.status_code == 301
-        assert plain.headers["Location"] == f"https://127.0.0.1:{port}/"
-        proxied = requests.get(url, headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=5)
+        assert plain.headers["Location"] == f"https://{server.url.removeprefix('http://')}/"
+        proxied = requests.get(
+            f"{server.url}/", headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=5
+        )
         assert proxied.status_code == 200
         assert "default-src 'self'" in proxied.headers["Content-Security-Policy"]
-    finally:
-        server.terminate()
-        _, log = server.communicate(timeout=30)
     assert server.returncode == 0
-    assert log.count("Booting worker") == 2
+    assert server.log.count("Booting worker") == 2
+    port = int(server.url.rpartition(":")[2])
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
