@@ -176,6 +176,8 @@ class JobItem(models.Model):
     state = models.CharField(max_length=10, choices=STATES, default=PENDING)
     message = models.CharField(max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: What an import invites this person with (email, names, phone, groups), checked before the job began.
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

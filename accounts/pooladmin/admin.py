@@ -26,7 +26,7 @@ from .. import policy
 from ..exceptions import CognitoError, CognitoUnavailable, NotAvailable
 from ..federation.views import link_target
 from ..models import CognitoGroup, CognitoUser, Job, JobItem
-from . import bulk, forms, jobs, localmail, selectors, validation
+from . import bulk, forms, imports, jobs, localmail, selectors, validation
 from .services import groups as group_services
 from .services import users as user_services
 
@@ -139,6 +139,7 @@ class PoolUserAdmin(CognitoModelAdmin):
             self._url("add/", self.add_view, "add"),
             self._url("export/", self.export_view, "export"),
             self._url("export-job/", self.export_job_view, "export_job"),
+            self._url("import/", self.import_view, "import"),
             self._url("bulk/", self.bulk_view, "bulk"),
             self._url("local-mail/", self.local_mail_view, "local_mail"),
             self._url("<path:object_id>/history/", self.history_view, "history", unquoting=False),
@@ -250,6 +251,31 @@ class PoolUserAdmin(CognitoModelAdmin):
             self._cognito_error(request, exc)
             return HttpResponseRedirect(self._changelist_url())
         return HttpResponseRedirect(reverse("admin:accounts_job_change", args=[job.pk]))
+
+    def import_view(self, request):
+        """Invite people from a CSV file: upload, a preview saying which rows will fail and why, then a job."""
+        self._require(request, "add")
+        context = {"title": "Invite people from a CSV file", "columns": imports.COLUMNS}
+        if request.method != "POST":
+            return self._render(request, "import.html", **context)
+        upload = request.FILES.get("file")
+        # The file on the first post; on the confirming one its text again, checked again.
+        data = upload.read(imports.MAX_BYTES + 1) if upload else request.POST.get("csv", "").encode("utf-8")
+        if not data:
+            messages.warning(request, "Choose a CSV file first.")
+            return self._render(request, "import.html", **context)
+        try:
+            names = [g.group.name for g in selectors.groups_list(with_members=False) if not g.provider]
+        except CognitoError as exc:
+            self._cognito_error(request, exc)
+            return self._render(request, "import.html", **context)
+        grantable = policy.grantable_groups(actor=request.user, names=names)
+        check = imports.import_check(data=data, groups=names, grantable=grantable)
+        if "confirm" in request.POST and check.good and not check.refused:
+            job = jobs.job_import_start(actor=request.user, rows=check.good)
+            return HttpResponseRedirect(reverse("admin:accounts_job_change", args=[job.pk]))
+        text = "" if check.refused else data.decode("utf-8-sig")
+        return self._render(request, "import.html", **context, check=check, csv_text=text)
 
     # -- add -------------------------------------------------------------------
 

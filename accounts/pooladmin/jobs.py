@@ -37,7 +37,7 @@ from ..exceptions import CognitoError, CognitoUnavailable, NotAllowed, TooManyRe
 from ..models import Job, JobItem
 from ..sessions.encryption import decrypt, encrypt
 from . import pacing
-from .bulk import BULK_ACTIONS
+from .bulk import BULK_ACTIONS, BulkAction
 from .selectors import UserQuery, describe_pool, linked_users, search_filter, users_page
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,40 @@ def job_export_start(*, actor, query: UserQuery) -> Job:
     return job
 
 
+def _invite(*, actor, username, email, given_name="", family_name="", phone="", groups=()):
+    """Invite one person of an import (``user_create`` checks everything again, through the policy)."""
+    from .services.users import user_create
+
+    return user_create(
+        actor=actor, email=email, phone=phone, given_name=given_name, family_name=family_name, groups=groups
+    )
+
+
+INVITE = "invite"
+#: The import's action: not on the users list's bulk menu, so not in BULK_ACTIONS.
+INVITE_ACTION = BulkAction(service=_invite, permission="add", label="Invite from a CSV file")
+
+
+def _entry(action):
+    return INVITE_ACTION if action == INVITE else BULK_ACTIONS[action]
+
+
+def job_import_start(*, actor, rows: list) -> Job:
+    """Write an invitation job for the checked rows of an import (``imports.import_check``) and enqueue it.
+
+    The database is written first (the job and one item per person, with what
+    to invite them with), then the task is enqueued.
+    """
+    with transaction.atomic():
+        job = Job.objects.create(created_by=actor, action=INVITE, label=INVITE_ACTION.label)
+        JobItem.objects.bulk_create(
+            [JobItem(job=job, username=row.email, email=row.email, data=row.as_data()) for row in rows],
+            batch_size=500,
+        )
+    job_enqueue(job=job)
+    return job
+
+
 def job_file(*, job: Job):
     """Return the path of a finished export's file, or None."""
     if not job.output or job.state != Job.FINISHED:
@@ -208,7 +242,7 @@ def job_run(
     if job.action == EXPORT:
         _export(job, sleep=sleep, clock=clock)
         return
-    entry = BULK_ACTIONS[job.action]
+    entry = _entry(job.action)
     actor = job.created_by
     if not (actor.is_active and actor.has_perms(_permission(entry))):
         why = f"{actor} no longer has the permission to {entry.label.lower()} Cognito users."
@@ -401,8 +435,8 @@ def _apply(item, entry, actor, params, *, sleep, clock):
             JobItem.objects.filter(pk=item.pk).update(email=item.email[:254])
     tries = settings.COGNITO_JOB_RETRIES + 1
     try:
-        _retrying(
-            lambda: entry.service(actor=actor, username=item.username, **params),
+        result = _retrying(
+            lambda: entry.service(actor=actor, username=item.username, **params, **item.data),
             kind="user-write",
             sleep=sleep,
             clock=clock,
@@ -417,6 +451,13 @@ def _apply(item, entry, actor, params, *, sleep, clock):
     except Exception:
         logger.exception("Job %s: unexpected error on user %s", item.job_id, item.username)
         return JobItem.UNKNOWN, UNEXPECTED, False
+    failed_groups = getattr(result, "groups_failed", None)
+    if failed_groups:  # an invitation whose groups did not all follow: done, and said so
+        return (
+            JobItem.DONE,
+            "Invited, but not added to: " + "; ".join(f"{g} ({w})" for g, w in failed_groups.items()),
+            False,
+        )
     return JobItem.DONE, "", False
 
 

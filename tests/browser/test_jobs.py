@@ -142,3 +142,49 @@ def test_export_as_a_job_then_open_the_file(page, job_worker, live_server, demo,
     lines = content.splitlines()
     assert lines[0].startswith("username,email,")
     assert sorted(line.split(",")[1] for line in lines[1:]) == emails
+
+
+def test_import_a_csv_with_good_and_bad_rows_preview_then_invite(
+    page, job_worker, live_server, demo, boto, provisioned, tmp_path
+):
+    prefix = unique_email("import").split("@")[0]
+    good = [f"{prefix}-a@example.com", f"{prefix}-b@example.com"]
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "email,given_name,family_name,phone_number,groups\n"
+        f"{good[0]},Ada,Lovelace,+442071234567,members\n"
+        f"{good[1]},Alan,Turing,,\n"
+        "not-an-email,Bad,Row,,\n"
+        f"{good[0]},Twice,Listed,,\n"
+        f"{prefix}-c@example.com,No,Group,,no-such-group\n",
+        encoding="utf-8",
+    )
+    page.goto("/admin/accounts/cognitouser/")
+    hosted_ui_submit(page, "admin@example.com", demo["password"])
+    page.wait_for_url(re.compile(r"/admin/accounts/cognitouser/"))
+    page.get_by_test_id("import").click()
+    page.set_input_files("#id_file", str(csv_file))
+    page.get_by_role("button", name="Check the file").click()
+
+    expect(page.get_by_test_id("import-summary")).to_have_text(
+        "2 of 5 rows will be invited; 3 will not, for the reasons below."
+    )
+    preview = page.get_by_test_id("import-preview")
+    expect(preview).to_contain_text("not-an-email")
+    expect(preview).to_contain_text("This email is already in an earlier row of the file.")
+    expect(preview).to_contain_text("There is no group no-such-group in the pool.")
+    screenshots(page, "import-preview")
+    _phone_fits(page, "the import preview")
+    assert not boto.list_users(UserPoolId=provisioned.pool_id, Filter=f'email ^= "{prefix}"')["Users"]  # nobody yet
+
+    page.get_by_role("button", name="Yes, invite 2 people").click()
+    page.wait_for_url(re.compile(r"/admin/accounts/job/\d+/change/"))
+    expect(page.get_by_test_id("job-state")).to_have_text("Finished", timeout=30_000)
+    expect(page.get_by_test_id("job-outcome")).to_have_text("2 done of 2")
+    for email in good:
+        expect(page.get_by_test_id("job-results")).to_contain_text(email)
+    invited = boto.list_users(UserPoolId=provisioned.pool_id, Filter=f'email ^= "{prefix}"')["Users"]
+    assert sorted(a["Value"] for u in invited for a in u["Attributes"] if a["Name"] == "email") == good
+    ada = next(u for u in invited if any(a["Value"] == good[0] for a in u["Attributes"]))
+    groups = boto.admin_list_groups_for_user(UserPoolId=provisioned.pool_id, Username=ada["Username"])["Groups"]
+    assert [g["GroupName"] for g in groups] == ["members"]
