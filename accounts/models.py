@@ -123,7 +123,10 @@ class Job(models.Model):
         (STOPPED, "Stopped"),
     ]
 
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    #: Who started it; none for a management command (``sync_cognito_users --background``), or once deleted.
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    #: How the job names who started it, kept if that user is deleted later: an email, or "a management command".
+    starter = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=40)
     label = models.CharField(max_length=100)
     #: The action's input that is not secret (a group name).

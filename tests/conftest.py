@@ -218,3 +218,26 @@ def job_worker(settings, cognito, provisioned, local_stack, transactional_db):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _pool_usernames(boto, pool_id):
+    names, token = set(), None
+    while True:
+        page = boto.list_users(UserPoolId=pool_id, **({"PaginationToken": token} if token else {}))
+        names.update(user["Username"] for user in page["Users"])
+        token = page.get("PaginationToken")
+        if not token:
+            return names
+
+
+@pytest.fixture
+def pool_left_as_found(boto, provisioned):
+    """Delete, after the test, every user the test added to the session's shared pool.
+
+    The job tests disable dozens of users at a time; left in the pool they would fill the
+    first page of "disabled" for the tests after them.
+    """
+    before = _pool_usernames(boto, provisioned.pool_id)
+    yield
+    for username in _pool_usernames(boto, provisioned.pool_id) - before:
+        boto.admin_delete_user(UserPoolId=provisioned.pool_id, Username=username)

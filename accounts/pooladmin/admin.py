@@ -615,9 +615,9 @@ class JobAdmin(admin.ModelAdmin):
     list_display_links = ["label"]
     ordering = ["-created"]
 
-    @admin.display(description="Started by", ordering="created_by__email")
+    @admin.display(description="Started by", ordering="starter")
     def started_by(self, job):
-        return job.created_by.email or str(job.created_by)
+        return job.starter or "a management command"
 
     @admin.display(description="Outcome")
     def outcome(self, job):
@@ -759,10 +759,11 @@ class JobAdmin(admin.ModelAdmin):
 
 def _summary(job):
     """Return a job's counts, total, finished and outcome in words (an export counts rows, not people)."""
-    if job.action == jobs.EXPORT:
+    if job.action in (jobs.EXPORT, jobs.SYNC):
         total = max(job.rows, job.expected) if job.state in (Job.QUEUED, Job.RUNNING) else job.rows
         counts = {"total": total, "done": job.rows}
-        return {"counts": counts, "total": total, "finished": job.rows, "outcome": f"{job.rows} users written"}
+        words = "written" if job.action == jobs.EXPORT else "read"
+        return {"counts": counts, "total": total, "finished": job.rows, "outcome": f"{job.rows} users {words}"}
     counts = jobs.job_counts(job=job)
     finished = counts["total"] - counts["pending"] - counts["running"]
     return {"counts": counts, "total": counts["total"], "finished": finished, "outcome": _outcome_words(counts)}

@@ -54,6 +54,10 @@ STILL_THROTTLED = "{plain} Tried {tries} times; not changed. Select them and run
 UNEXPECTED = "Interrupted by an unexpected error on the site, so the change may or may not have been made."
 
 
+def _starter(actor):
+    return (getattr(actor, "email", "") or str(actor))[:254]
+
+
 def _permission(entry) -> list[str]:
     return ["accounts.view_cognitouser", f"accounts.{entry.permission}_cognitouser"]
 
@@ -88,6 +92,7 @@ def job_start(
     with transaction.atomic():
         job = Job.objects.create(
             created_by=actor,
+            starter=_starter(actor),
             action=action,
             label=entry.label,
             params=params,
@@ -121,6 +126,7 @@ def job_export_start(*, actor, query: UserQuery) -> Job:
 
     job = Job.objects.create(
         created_by=actor,
+        starter=_starter(actor),
         action=EXPORT,
         label=EXPORT_LABEL,
         query=query.as_params(),
@@ -156,13 +162,52 @@ def job_import_start(*, actor, rows: list) -> Job:
     to invite them with), then the task is enqueued.
     """
     with transaction.atomic():
-        job = Job.objects.create(created_by=actor, action=INVITE, label=INVITE_ACTION.label)
+        job = Job.objects.create(created_by=actor, starter=_starter(actor), action=INVITE, label=INVITE_ACTION.label)
         JobItem.objects.bulk_create(
             [JobItem(job=job, username=row.email, email=row.email, data=row.as_data()) for row in rows],
             batch_size=500,
         )
     job_enqueue(job=job)
     return job
+
+
+SYNC = "sync"
+SYNC_LABEL = "Sync the linked Django users with the pool"
+
+
+def job_sync_start(*, force: bool = False) -> Job:
+    """Write a job that runs ``sync_cognito_users`` in the worker, and enqueue it (the command's --background)."""
+    job = Job.objects.create(
+        created_by=None, starter="a management command", action=SYNC, label=SYNC_LABEL, params={"force": bool(force)}
+    )
+    job_enqueue(job=job)
+    return job
+
+
+def _sync(job):
+    """Run the sync (accounts.pooladmin.sync, which reads everything before it writes) and say how it went."""
+    from ..exceptions import SyncRefused
+    from . import sync
+
+    def progress(seen, total):
+        Job.objects.filter(pk=job.pk).update(rows=seen, expected=total, heartbeat_at=timezone.now())
+
+    try:
+        result = sync.users_sync(force=job.params.get("force", False), progress=progress)
+    except SyncRefused as exc:
+        _finish(job, state=Job.STOPPED, note=f"Refused, nothing changed: {exc} Run the command with --force.")
+        return
+    except CognitoError as exc:
+        _finish(job, state=Job.STOPPED, note=f"Stopped, nothing changed: {exc.plain}")
+        return
+    note = (
+        f"{result.seen} Cognito users read, {result.linked} linked to Django users, {result.updated} updated, "
+        f"{result.missing} no longer in the pool (made inactive)."
+    )
+    if result.failed:
+        note += f" {len(result.failed)} could not be synced and were left as they were (see the command's output)."
+    Job.objects.filter(pk=job.pk).update(rows=result.seen)
+    _finish(job, state=Job.FINISHED if not result.failed else Job.STOPPED, note=note)
 
 
 def job_file(*, job: Job):
@@ -242,10 +287,13 @@ def job_run(
     if job.action == EXPORT:
         _export(job, sleep=sleep, clock=clock)
         return
+    if job.action == SYNC:
+        _sync(job)
+        return
     entry = _entry(job.action)
     actor = job.created_by
-    if not (actor.is_active and actor.has_perms(_permission(entry))):
-        why = f"{actor} no longer has the permission to {entry.label.lower()} Cognito users."
+    if actor is None or not (actor.is_active and actor.has_perms(_permission(entry))):
+        why = f"{job.starter} no longer has the permission to {entry.label.lower()} Cognito users."
         _finish(job, state=Job.STOPPED, note=why, rest=NOT_ATTEMPTED_REFUSED.format(why=why))
         return
     params = dict(job.params)
@@ -286,8 +334,8 @@ def _export(job, *, sleep, clock):
     import csv
 
     actor = job.created_by
-    if not (actor.is_active and actor.has_perm("accounts.view_cognitouser")):
-        _finish(job, state=Job.STOPPED, note=f"{actor} no longer has the permission to view Cognito users.")
+    if actor is None or not (actor.is_active and actor.has_perm("accounts.view_cognitouser")):
+        _finish(job, state=Job.STOPPED, note=f"{job.starter} no longer has the permission to view Cognito users.")
         return
     folder = settings.COGNITO_JOB_FILES_DIR
     folder.mkdir(parents=True, exist_ok=True)

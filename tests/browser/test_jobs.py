@@ -15,7 +15,7 @@ from accounts.pooladmin import jobs
 from tests.browser.flows import ARTIFACTS, hosted_ui_submit, screenshots
 from tests.factories import pool_user_create, unique_email
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pool_left_as_found")]
 
 #: More than one ListUsers page (60), so the job must page through the filter itself.
 MATCHING = 65

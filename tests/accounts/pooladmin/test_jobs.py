@@ -19,6 +19,7 @@ from accounts.pooladmin.selectors import UserQuery
 from tests import fakes
 from tests.factories import pool_user_create, unique_email
 
+pytestmark = pytest.mark.usefixtures("pool_left_as_found")
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 
 
@@ -359,3 +360,30 @@ def test_an_export_job_streams_every_matching_user_to_a_file_one_page_a_call(
     download = admin_client.get(page.context["download_url"])
     assert download["Content-Disposition"].startswith("attachment")
     assert b"".join(download.streaming_content).decode().count(prefix) == 62
+
+
+# -- sync_cognito_users as a job --------------------------------------------------------
+
+
+def test_sync_cognito_users_runs_as_a_job_with_background(stored_only, cognito, provisioned, boto, admin_client):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tests.factories import linked_user_create
+
+    username, email = pool_user_create(boto, provisioned.pool_id)
+    stale = linked_user_create(username, "old-address@example.com")
+    call_command("sync_cognito_users", "--background")
+    job = Job.objects.get(action=jobs.SYNC)
+    assert job.state == Job.QUEUED
+    assert get_user_model().objects.get(pk=stale.pk).email == "old-address@example.com"  # nothing yet
+
+    jobs.job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.state == Job.FINISHED
+    assert "1 updated" in job.note or "updated" in job.note
+    assert get_user_model().objects.get(pk=stale.pk).email == email
+    page = admin_client.get(f"/admin/accounts/job/{job.pk}/change/").content.decode()
+    assert "a management command" in page
+    assert job.note in page
