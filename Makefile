@@ -32,6 +32,7 @@ BENCH_USERS ?= 200
 bench: $(VENV)/.installed $(MS_VENV)/.installed
 	$(VENV)/bin/python -m bench.verify_tokens
 	$(VENV)/bin/python -m bench.api
+	$(VENV)/bin/python -m bench.my_files
 	$(VENV)/bin/python -m bench.cognito_admin $(BENCH_USERS)
 
 lint: $(VENV)/.installed

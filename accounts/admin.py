@@ -23,10 +23,27 @@ class CognitoUserAdmin(UserAdmin):
     """
 
     list_display = ("email", "first_name", "last_name", "cognito_username", "is_staff", "is_superuser", "last_login")
-    search_fields = ("email", "first_name", "last_name", "cognito_username", "cognito_sub")
-    readonly_fields = ("cognito_sub", "cognito_username", *PROFILE_FIELDS, "last_login", "date_joined")
+    search_fields = ("email", "first_name", "last_name", "cognito_username", "cognito_sub", "aws_identity_id")
+    readonly_fields = (
+        "cognito_sub",
+        "cognito_username",
+        "aws_identity_id",
+        *PROFILE_FIELDS,
+        "last_login",
+        "date_joined",
+    )
     fieldsets = (
         ("Cognito", {"fields": ("cognito_sub", "cognito_username")}),
+        (
+            "AWS identity",
+            {
+                "fields": ("aws_identity_id",),
+                "description": (
+                    "The identity pool's id for this person (region:uuid), stored at their first GetId. It names "
+                    "their folder of the files bucket; it is not the Cognito sub above."
+                ),
+            },
+        ),
         (
             "Personal info",
             {"fields": PROFILE_FIELDS, "description": "From Cognito; change them in the Cognito user admin."},

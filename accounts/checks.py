@@ -127,3 +127,25 @@ def check_secret_key(app_configs, **kwargs):
             id="accounts.E011",
         )
     ]
+
+
+@register()
+def check_identity_pool_settings(app_configs, **kwargs):
+    """Stop a site whose identity-pool credentials are misconfigured (accounts/credentials/)."""
+    errors = []
+    flow = settings.COGNITO_CREDENTIALS_FLOW
+    if flow not in {"enhanced", "basic"}:
+        errors.append(Error(f'COGNITO_CREDENTIALS_FLOW is {flow!r}: "enhanced" or "basic".', id="accounts.E131"))
+    if flow == "basic" and settings.COGNITO_IDENTITY_POOL_ID and not settings.COGNITO_AUTHENTICATED_ROLE_ARN:
+        errors.append(
+            Error(
+                "The basic flow needs COGNITO_AUTHENTICATED_ROLE_ARN, the role AssumeRoleWithWebIdentity asks for.",
+                id="accounts.E132",
+            )
+        )
+    prefix = settings.COGNITO_FILES_PREFIX
+    if not prefix.endswith("/") or prefix.startswith("/") or ".." in prefix:
+        errors.append(
+            Error(f'COGNITO_FILES_PREFIX {prefix!r} must be a folder such as "private/".', id="accounts.E133")
+        )
+    return errors

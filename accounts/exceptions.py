@@ -196,3 +196,85 @@ def errors_by_code(root: type = CognitoError) -> dict[str, type[CognitoError]]:
             if found.setdefault(code, cls) is not cls:
                 raise TypeError(f"{code} is claimed by both {found[code].__name__} and {cls.__name__}")
     return found
+
+
+# -- Identity-pool credentials (accounts.cognito.identity and accounts.cognito.storage) -----------------
+# Codes shared with the user-pool API (NotAuthorizedException, ResourceNotFoundException) are mapped to
+# these by the identity seam itself, since the user-pool seam's table gives each code one class.
+
+
+class CredentialsError(CognitoError):
+    """AWS credentials for the person could not be obtained or used; the words say why, for the person to read."""
+
+    default_detail = "Your AWS credentials could not be obtained: {detail}"
+
+
+class IdentityPoolMissing(CredentialsError):
+    """The site has no identity pool configured, or the configured one does not exist."""
+
+    default_detail = (
+        "This site has no identity pool configured, so there are no AWS credentials to give you. "
+        "Ask the site's administrators to run cognito_provision."
+    )
+
+
+class RoleDenied(CredentialsError):
+    """The identity pool's role mapping gives the person no role (AmbiguousRoleResolution = Deny)."""
+
+    codes = ("InvalidIdentityPoolConfigurationException",)
+    default_detail = (
+        "The identity pool gives your account no AWS role (its role mapping denies it), "
+        "so there are no AWS credentials for you."
+    )
+
+
+class TokenRefused(CredentialsError):
+    """The identity pool or STS refused the person's token (signed out everywhere, disabled, or expired)."""
+
+    codes = ("InvalidIdentityToken", "IDPRejectedClaim")
+    default_detail = "AWS refused your sign-in token (perhaps you signed out everywhere). Sign out and sign in again."
+
+
+class CredentialsExpired(CredentialsError):
+    """The temporary credentials expired before AWS was asked."""
+
+    codes = ("ExpiredToken", "ExpiredTokenException")
+    default_detail = "Your temporary AWS credentials had expired; reload the page for new ones."
+
+
+class ClassicFlowDisabled(CredentialsError):
+    """The site asked for the basic flow, which the identity pool does not allow."""
+
+    default_detail = (
+        "The identity pool does not allow the basic (classic) flow; set COGNITO_CREDENTIALS_FLOW=enhanced "
+        "or declare allow_classic_flow in config/cognito.toml."
+    )
+
+
+class AwsUnavailable(CredentialsError):
+    """Cognito identity, STS or S3 did not answer in time or could not be reached."""
+
+    codes = ("ExternalServiceException", "ServiceUnavailable", "SlowDown")
+    default_detail = "AWS could not be reached ({detail}); nothing was changed. Try again in a moment."
+
+
+class AccessDenied(CredentialsError):
+    """AWS refused the call with the person's credentials: their role does not allow it."""
+
+    codes = ("AccessDenied", "AccessDeniedException")
+    default_detail = "AWS refused: your role does not allow this."
+
+
+class FileMissing(CredentialsError):
+    """The file (S3 object) or the bucket does not exist."""
+
+    codes = ("NoSuchKey", "NoSuchBucket")
+    default_detail = "That file does not exist (any more)."
+    details = MappingProxyType({"NoSuchBucket": "The site's file bucket does not exist; run cognito_provision."})
+
+
+class RoleMissing(CredentialsError):
+    """An IAM role or role policy the provisioning looks for does not exist."""
+
+    codes = ("NoSuchEntity",)
+    default_detail = "That IAM role does not exist."

@@ -27,6 +27,18 @@ class User(AbstractUser):
     picture = models.URLField(
         "picture", max_length=500, blank=True, help_text="The profile picture an identity provider shared, if any."
     )
+    aws_identity_id = models.CharField(
+        "AWS identity id",
+        max_length=55,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "The identity pool's id for this person (region:uuid), stored at their first GetId: what "
+            "${cognito-identity.amazonaws.com:sub} means in an IAM policy. Not the user pool's sub."
+        ),
+    )
 
     def __str__(self):
         return self.email or self.cognito_username or self.username
@@ -189,3 +201,34 @@ class JobItem(models.Model):
 
     def __str__(self):
         return self.email or self.username
+
+
+class SessionCredentials(models.Model):
+    """Temporary AWS credentials of one signed-in session, encrypted at rest (accounts.credentials.cache).
+
+    One row per UserSession, deleted with it: when the session ends, or its
+    renewal fails, the credentials are gone too.
+    """
+
+    session = models.OneToOneField(
+        UserSession, on_delete=models.CASCADE, primary_key=True, related_name="aws_credentials"
+    )
+    identity_id = models.CharField(max_length=55)
+    #: "enhanced", "basic" or "developer".
+    flow = models.CharField(max_length=16)
+    #: Fernet token of the access key id, secret key and session token (never the plain values).
+    secret = models.TextField()
+    #: When AWS stops accepting them.
+    expires_at = models.DateTimeField()
+    #: Until when the site uses them (at most COGNITO_CREDENTIALS_CACHE_SECONDS after fetching).
+    fresh_until = models.DateTimeField()
+    fetched_at = models.DateTimeField()
+    #: The assumed role, as STS names it (read once, for the account page).
+    role_arn = models.CharField(max_length=2048, blank=True)
+
+    class Meta:
+        verbose_name = "session AWS credentials"
+        verbose_name_plural = "session AWS credentials"
+
+    def __str__(self):
+        return f"AWS credentials of {self.session} until {self.fresh_until:%H:%M}"

@@ -17,6 +17,8 @@ urlpatterns = [
     path("oidc/logout/", signin_views.sign_out, name="sign_out"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    # My files (/files/) and AWS access (/account/aws/): the identity pool's credentials.
+    path("", include("accounts.credentials.urls")),
 ]
 
 #: The admin signs staff in and out through Cognito, not with a password form (config/urls.py puts these first).

@@ -87,6 +87,10 @@ def _welcome(site_port, idps, env):
     print("\nThe API as a machine client (token from the local stack, then a call; docs at /api/v1/docs/):")
     for command in curl_pair(env, site_port=site_port):
         print(f"  {command}")
+    print(
+        f"\nMy files (the identity pool's temporary AWS credentials): http://127.0.0.1:{site_port}/files/ ; "
+        f"CLI credentials: http://127.0.0.1:{site_port}/account/aws/"
+    )
     print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 

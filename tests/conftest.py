@@ -118,6 +118,11 @@ def cognito(settings, local_stack, provisioned, db):
     settings.COGNITO_USER_POOL_ID = provisioned.pool_id
     settings.COGNITO_CLIENT_ID = provisioned.client_id
     settings.COGNITO_CLIENT_SECRET = provisioned.client_secret
+    # The identity pool and files bucket provisioned with the pool (accounts/credentials/).
+    settings.COGNITO_IDENTITY_POOL_ID = provisioned.identity_pool.identity_pool_id
+    settings.COGNITO_FILES_BUCKET = provisioned.identity_pool.bucket
+    settings.COGNITO_AUTHENTICATED_ROLE_ARN = provisioned.identity_pool.authenticated_role_arn
+    settings.COGNITO_DEVELOPER_PROVIDER_NAME = provisioned.identity_pool.developer_provider_name
     return CognitoClient()
 
 

@@ -75,7 +75,7 @@ def gunicorn_serving(env, *, collectstatic=True, start_timeout=30):
         deadline = time.monotonic() + start_timeout
         while True:
             try:
-                requests.get(f"{server.url}/", allow_redirects=False, timeout=5)
+                requests.get(f"{server.url}/", allow_redirects=False, timeout=30)
                 break
             except (requests.ConnectionError, requests.Timeout):
                 assert process.poll() is None, "gunicorn exited at start-up"

@@ -105,6 +105,7 @@ def _resource_server_spec(identifier, name, scopes):
 def _group(raw):
     return PoolGroup(
         name=raw["GroupName"],
+        role_arn=raw.get("RoleArn", "") or "",
         description=raw.get("Description", "") or "",
         precedence=raw.get("Precedence"),
         created=raw.get("CreationDate"),
@@ -120,6 +121,7 @@ class CognitoClient:
         region = region or settings.COGNITO_REGION
         endpoint_url = settings.COGNITO_ENDPOINT_URL if endpoint_url is None else endpoint_url
         self.is_local = bool(endpoint_url)
+        self.endpoint_url = endpoint_url
         self.pool_id = settings.COGNITO_USER_POOL_ID if pool_id is None else pool_id
         self._client = _boto_client(region, endpoint_url, settings.COGNITO_TIMEOUT)
 
@@ -244,16 +246,26 @@ class CognitoClient:
     def list_groups(self) -> list[PoolGroup]:
         return [_group(g) for g in self._paginate("list_groups", "Groups", UserPoolId=self.pool_id)]
 
-    def create_group(self, name: str, *, description: str = "", precedence: int | None = None) -> None:
+    def create_group(
+        self, name: str, *, description: str = "", precedence: int | None = None, role_arn: str | None = None
+    ) -> None:
         kwargs = {"UserPoolId": self.pool_id, "GroupName": name, "Description": description}
         if precedence is not None:
             kwargs["Precedence"] = precedence
+        if role_arn:
+            # The identity pool's role mapping reads it from cognito:roles / cognito:preferred_role.
+            kwargs["RoleArn"] = role_arn
         self._call("create_group", **kwargs)
 
-    def update_group(self, name: str, *, description: str = "", precedence: int | None = None) -> None:
+    def update_group(
+        self, name: str, *, description: str = "", precedence: int | None = None, role_arn: str | None = None
+    ) -> None:
         kwargs = {"UserPoolId": self.pool_id, "GroupName": name, "Description": description}
         if precedence is not None:
             kwargs["Precedence"] = precedence
+        if role_arn:
+            # The identity pool's role mapping reads it from cognito:roles / cognito:preferred_role.
+            kwargs["RoleArn"] = role_arn
         self._call("update_group", **kwargs)
 
     # -- identity providers ----------------------------------------------------

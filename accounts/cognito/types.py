@@ -41,6 +41,8 @@ class PoolGroup:
     precedence: int | None = None
     created: object = None
     modified: object = None
+    #: The IAM role the identity pool may give members (cognito:roles in their ID token).
+    role_arn: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,84 @@ class AuthEvent:
     risk: str = ""
     ip_address: str = ""
     city: str = ""
+
+
+# -- identity pools, IAM, STS and S3 (accounts.cognito.identity, accounts.cognito.storage) ---------------
+
+
+@dataclass(frozen=True)
+class AwsCredentials:
+    """Temporary AWS credentials for one identity; the secret parts never show in a repr."""
+
+    access_key_id: str
+    secret_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    #: When AWS stops accepting them (an aware datetime).
+    expiration: object = None
+    #: The identity pool's identity id (``region:uuid``), not the user pool's ``sub``.
+    identity_id: str = ""
+
+
+@dataclass(frozen=True)
+class OpenIdToken:
+    """An OpenID token the identity pool issued for an identity (basic and developer flows)."""
+
+    identity_id: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class IdentityPoolProvider:
+    provider_name: str
+    client_id: str
+    server_side_token_check: bool = False
+
+
+@dataclass(frozen=True)
+class IdentityPool:
+    id: str
+    name: str
+    allow_unauthenticated: bool = False
+    allow_classic_flow: bool = False
+    developer_provider_name: str = ""
+    providers: tuple = ()
+
+
+@dataclass(frozen=True)
+class IdentityPoolRoles:
+    roles: dict
+    role_mappings: dict
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    arn: str
+    trust_policy: dict
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """What STS GetCallerIdentity says of a set of credentials."""
+
+    arn: str
+    account: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One object of a person's folder: ``name`` is the part after the folder's prefix."""
+
+    key: str
+    name: str
+    size: int
+    modified: object = None
+
+
+@dataclass(frozen=True)
+class FileBody:
+    name: str
+    content_type: str
+    size: int
+    body: bytes = field(repr=False)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..cognito.client import CognitoClient
 from ..exceptions import CognitoError, InputRefused
+from .identity_pool import identity_pool_provision
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class ProvisionResult:
     api_identifier: str = ""
     m2m_client_id: str = ""
     m2m_client_secret: str = field(default="", repr=False)
+    #: The identity pool's part (accounts.provisioning.identity_pool), when config/cognito.toml declares one.
+    identity_pool: object = None
 
     def env_lines(self, *, endpoint_url):
         """Return the settings a site needs to use this pool, as KEY=value lines."""
@@ -41,6 +44,18 @@ class ProvisionResult:
             f"COGNITO_API_IDENTIFIER={self.api_identifier}",
             f"COGNITO_M2M_CLIENT_ID={self.m2m_client_id}",
             f"COGNITO_M2M_CLIENT_SECRET={self.m2m_client_secret}",
+            *self._identity_pool_lines(),
+        ]
+
+    def _identity_pool_lines(self):
+        pool = self.identity_pool
+        if pool is None:
+            return []
+        return [
+            f"COGNITO_IDENTITY_POOL_ID={pool.identity_pool_id}",
+            f"COGNITO_FILES_BUCKET={pool.bucket}",
+            f"COGNITO_AUTHENTICATED_ROLE_ARN={pool.authenticated_role_arn}",
+            f"COGNITO_DEVELOPER_PROVIDER_NAME={pool.developer_provider_name}",
         ]
 
 
@@ -255,6 +270,14 @@ def pool_provision(
             cognito.create_group(group["name"], **kwargs)
             changes.append(f"created group {group['name']}")
 
+    # The identity pool last: it federates with the pool and the client, and gives groups their roles.
+    identity_pool = None
+    if spec.get("identity_pool"):
+        identity_pool = identity_pool_provision(
+            spec=spec, user_pool_id=pool_id, client_id=client.id, region=region, cognito=cognito
+        )
+        changes.extend(identity_pool.changes)
+
     return ProvisionResult(
         region=region,
         pool_id=pool_id,
@@ -266,6 +289,7 @@ def pool_provision(
         api_identifier=identifier,
         m2m_client_id=machine.id if machine else "",
         m2m_client_secret=machine.secret if machine else "",
+        identity_pool=identity_pool,
     )
 
 

@@ -196,6 +196,27 @@ COGNITO_LOCAL_ACCESS_KEY_ID = "test"
 COGNITO_LOCAL_SECRET_ACCESS_KEY = "test"
 
 # ------------------------------------------------------------------------------
+# Identity-pool credentials (accounts/credentials/): temporary AWS credentials for
+# signed-in people, and "My files" in their own folder of the files bucket.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html
+# ------------------------------------------------------------------------------
+# Empty: the site has no identity pool, and its pages say so.
+COGNITO_IDENTITY_POOL_ID = env("COGNITO_IDENTITY_POOL_ID", default="")
+COGNITO_FILES_BUCKET = env("COGNITO_FILES_BUCKET", default="")
+# Each person's folder is {prefix}{identity id}/ (config/cognito.toml [identity_pool.bucket]).
+COGNITO_FILES_PREFIX = env("COGNITO_FILES_PREFIX", default="private/")
+# "enhanced" (GetId, GetCredentialsForIdentity) or "basic" (GetId, GetOpenIdToken,
+# then STS AssumeRoleWithWebIdentity on COGNITO_AUTHENTICATED_ROLE_ARN); the pool must allow the basic flow.
+COGNITO_CREDENTIALS_FLOW = env("COGNITO_CREDENTIALS_FLOW", default="enhanced")
+COGNITO_AUTHENTICATED_ROLE_ARN = env("COGNITO_AUTHENTICATED_ROLE_ARN", default="")
+# The identity pool's developer provider name (developer-authenticated identities).
+COGNITO_DEVELOPER_PROVIDER_NAME = env("COGNITO_DEVELOPER_PROVIDER_NAME", default="")
+# Seconds cached credentials are used for (they last 60 minutes; at most 50 are used).
+COGNITO_CREDENTIALS_CACHE_SECONDS = min(env.int("COGNITO_CREDENTIALS_CACHE_SECONDS", default=3000), 3000)
+# The largest file "My files" takes or hands out, in bytes.
+COGNITO_FILES_MAX_BYTES = env.int("COGNITO_FILES_MAX_BYTES", default=10 * 1024 * 1024)
+
+# ------------------------------------------------------------------------------
 # The API (accounts/api/): Cognito access tokens as Bearer tokens, RFC 6750
 # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html
 # ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The rooms of accounts/ and the doors between them, as docs/architecture.md draws them, read from the code.
 
 A room (``cognito``, ``signin``, ``sessions``, ``federation``, ``pooladmin``,
-``provisioning``, ``api``) uses the seam (``accounts.cognito``) and the shared modules
+``provisioning``, ``api``, ``credentials``) uses the seam (``accounts.cognito``) and the shared modules
 (``claims``, ``policy``, ``exceptions``, ``models``), never another room's
 internals except through the doors listed here. Production code never imports
 ``devstack`` or ``tests``.
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = ROOT / "accounts"
-ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api"}
+ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api", "credentials"}
 ROOM_PACKAGES = {f"accounts.{room}" for room in ROOMS}
 SHARED = {"accounts.exceptions", "accounts.models", "accounts.claims", "accounts.policy"}
 #: Which shared module may import what: the seam knows only the exceptions; claims knows no room.
@@ -40,6 +40,9 @@ DOORS = {
     ("pooladmin", "accounts.sessions.encryption"),
     # The API lists and ends the caller's sessions with the account page's service.
     ("api", "accounts.sessions.records"),
+    # Credentials belong to a session: they are fetched with its ID token and go when its record goes.
+    ("credentials", "accounts.sessions.records"),
+    ("credentials", "accounts.sessions.encryption"),
 }
 
 

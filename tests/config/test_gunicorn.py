@@ -50,11 +50,11 @@ def test_gunicorn_serves_the_production_settings_and_stops(tmp_path):
     """Two workers on a free loopback port answer; SIGTERM leaves no process behind."""
     env = production_environment(tmp_path, DJANGO_TRUST_X_FORWARDED_PROTO="true", WEB_CONCURRENCY="2")
     with gunicorn_serving(env) as server:
-        plain = requests.get(f"{server.url}/", allow_redirects=False, timeout=5)
+        plain = requests.get(f"{server.url}/", allow_redirects=False, timeout=30)
         assert plain.status_code == 301
         assert plain.headers["Location"] == f"https://{server.url.removeprefix('http://')}/"
         proxied = requests.get(
-            f"{server.url}/", headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=5
+            f"{server.url}/", headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=30
         )
         assert proxied.status_code == 200
         assert "default-src 'self'" in proxied.headers["Content-Security-Policy"]
