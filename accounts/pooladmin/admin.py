@@ -623,6 +623,9 @@ class JobAdmin(admin.ModelAdmin):
     def outcome(self, job):
         return _summary(job)["outcome"]
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Jobs: who started what, when, and how it went"})
+
     # Job pages name people: they are for whoever may see the pool's users.
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and request.user.has_perm("accounts.view_cognitouser")
