@@ -9,6 +9,8 @@ from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .cognito.endpoints import ISSUER_HOSTS
+from .policy import is_privileged_group
+from .signup.options import signup_options
 
 # Pool ids look like eu-west-1_AbC123dEf.
 POOL_ID_RE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
@@ -149,3 +151,19 @@ def check_identity_pool_settings(app_configs, **kwargs):
             Error(f'COGNITO_FILES_PREFIX {prefix!r} must be a folder such as "private/".', id="accounts.E133")
         )
     return errors
+
+
+@register(Tags.security)
+def check_sign_up_group(app_configs, **kwargs):
+    """Refuse a [signup] default group that is a staff or admin group: anyone could sign up into it."""
+    options = signup_options()
+    if options.allow_self_sign_up and is_privileged_group(options.default_group):
+        return [
+            Error(
+                f"[signup] default_group of {settings.COGNITO_PROVISION_FILE} is {options.default_group!r}, "
+                "a staff or admin group: anyone who signs up would join it.",
+                hint="Use an ordinary group such as 'members'.",
+                id="accounts.E020",
+            )
+        ]
+    return []

@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-po
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
@@ -116,6 +117,25 @@ def user_claims_apply(*, user, claims: Mapping) -> bool:
         setattr(user, name, value)
     apply_group_claims(user, group_names(claims))
     return True
+
+
+#: A plan name as the PreTokenGeneration trigger copies it from custom:plan (at most 32 characters there).
+PLAN_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+def plan_name(claims: Mapping) -> str:
+    """Return the access token's plan claim (COGNITO_PLAN_CLAIM, added by triggers/pre_token_generation.py), or "".
+
+    Only a short lower-case name counts; anything else (a list, a long or odd
+    string) is no plan at all, logged by claim name, never by value.
+    """
+    value = claims.get(settings.COGNITO_PLAN_CLAIM) if isinstance(claims, Mapping) else None
+    if value is None:
+        return ""
+    if not (isinstance(value, str) and PLAN_PATTERN.fullmatch(value)):
+        logger.warning("Ignoring a malformed %s claim", settings.COGNITO_PLAN_CLAIM)
+        return ""
+    return value
 
 
 def is_provider_group(name: str) -> bool:

@@ -10,6 +10,9 @@ words, ``{detail}`` is Cognito's message without the operation it names and
 ``{message}`` the exception's whole message.
 """
 
+import ast
+import json
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
@@ -81,10 +84,30 @@ class InvalidPassword(CognitoError):
 
 
 class LimitExceeded(CognitoError):
-    """A Cognito limit was reached (e.g. too many groups, too many resets)."""
+    """A Cognito limit was reached (e.g. too many groups, too many resets, too many wrong codes or passwords)."""
 
-    codes = ("LimitExceededException",)
+    codes = ("LimitExceededException", "TooManyFailedAttemptsException")
     default_detail = "Cognito's limit for this was reached; try again later."
+    details = MappingProxyType(
+        {
+            "TooManyFailedAttemptsException": "Too many wrong attempts. Wait a few minutes, then try again.",
+        }
+    )
+
+
+class CodeMismatch(CognitoError):
+    """A verification code (emailed, or from an authenticator app) is not the one Cognito expects."""
+
+    # EnableSoftwareTokenMFAException: VerifySoftwareToken's answer to a wrong authenticator code.
+    codes = ("CodeMismatchException", "EnableSoftwareTokenMFAException")
+    default_detail = "That code is not right. Check it and try again."
+
+
+class ExpiredCode(CognitoError):
+    """A verification code is too old (emailed codes last 24 hours); a new one must be sent."""
+
+    codes = ("ExpiredCodeException",)
+    default_detail = "That code has expired. Ask for a new one."
 
 
 class NotAvailable(CognitoError):
@@ -164,6 +187,18 @@ class LinkingUnavailable(CognitoError):
     """This Cognito does not offer AdminLinkProviderForUser (the message says what was done before it failed)."""
 
     default_detail = "{message}"
+
+
+class Throttled(CognitoError):
+    """The site itself held a burst back (sign-up, code and reset requests per address and per email)."""
+
+    default_detail = "Too many attempts in a short time. Try again in a minute."
+
+
+class SignUpClosed(CognitoError):
+    """The pool takes no sign-ups (AllowAdminCreateUserOnly): people join by invitation."""
+
+    default_detail = "Sign-up is by invitation only. Ask an administrator to invite you."
 
 
 class SyncRefused(Exception):
@@ -278,3 +313,40 @@ class RoleMissing(CredentialsError):
 
     codes = ("NoSuchEntity",)
     default_detail = "That IAM role does not exist."
+
+
+class TriggerRefused(CognitoError):
+    """One of the pool's Lambda triggers refused the request (UserLambdaValidationException), PreSignUp for one.
+
+    ``sentence`` is the trigger's reason when it is one plain sentence, the
+    way triggers/pre_sign_up.py words its refusals; anything else (a crash's
+    message, markup, a long text) is never shown and ``sentence`` is "".
+    """
+
+    codes = ("UserLambdaValidationException",)
+    default_detail = "Cognito's trigger refused the request."
+
+    #: AWS puts "PreSignUp failed with error " (or the trigger's name) before the function's message.
+    _PREFIX = re.compile(r"^\s*[A-Za-z]+ failed with error\s+")
+    _SENTENCE = re.compile(r"[A-Z][^\n\r<>{}\[\]\\]{0,238}[.!?]")
+
+    @property
+    def sentence(self) -> str:
+        """Return the trigger's own reason if it is one plain sentence, else ""."""
+        text = self.detail
+        parsed = None
+        if text.startswith("{") and len(text) <= 2000:
+            # The local stack answers the function's error object as JSON or as Python's repr of it.
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                try:
+                    parsed = ast.literal_eval(text)
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    parsed = None
+        if isinstance(parsed, dict):
+            text = parsed.get("errorMessage") if isinstance(parsed.get("errorMessage"), str) else ""
+        text = self._PREFIX.sub("", text).strip()
+        if text.endswith("..") and not text.endswith("..."):
+            text = text[:-1]  # AWS ends its wrapper with a period of its own
+        return text if self._SENTENCE.fullmatch(text) else ""

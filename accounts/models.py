@@ -40,6 +40,13 @@ class User(AbstractUser):
         ),
     )
 
+    separate_account_kept = models.BooleanField(
+        "separate account kept",
+        default=False,
+        help_text="A federated user who chose not to connect this sign-in to the email/password account "
+        "with the same email (accounts.federation.connect): not offered again.",
+    )
+
     def __str__(self):
         return self.email or self.cognito_username or self.username
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import claims as site_claims
 from .federation import providers
 from .models import UserSession
 from .sessions import encryption, records
@@ -28,6 +29,7 @@ def home(request):
 def account(request):
     record = records.current_session(request)
     id_token = encryption.decrypt(record.id_token) if record else ""
+    access_token = encryption.decrypt(record.access_token) if record else ""
     claims = _claims(id_token)
     provider = providers.sign_in_provider(claims, request.session.get(SIGN_IN_PROVIDER_KEY, ""))
     return render(
@@ -37,7 +39,9 @@ def account(request):
             "session_record": record,
             "sessions": request.user.site_sessions.filter(expires_at__gt=timezone.now()),
             "id_token_claims": _decoded_payload(id_token),
-            "access_token_claims": _decoded_payload(encryption.decrypt(record.access_token) if record else ""),
+            "access_token_claims": _decoded_payload(access_token),
+            # Verified when the session got it (sign-in or renewal), like the payloads shown below.
+            "plan": site_claims.plan_name(_claims(access_token)),
             "sign_in_provider": providers.provider_label(provider),
             "linked_providers": [providers.provider_label(name) for name in providers.linked_providers(claims)],
             "relay_email": providers.is_relay_email(request.user.email),

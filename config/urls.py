@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,3 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
 ]
+
+if apps.is_installed("devstack"):
+    # Development only (the local and test settings install devstack; production never does):
+    # the Local inbox. By name, not by import: production code never imports devstack.
+    urlpatterns.append(path("", include("devstack.urls")))

@@ -27,6 +27,9 @@ def demo_users_seed(*, cognito, path=DEMO_USERS_FILE):
             "given_name": user["given_name"],
             "family_name": user["family_name"],
         }
+        if user.get("plan"):
+            # Read by the PreTokenGeneration trigger into the access token's ``plan`` claim (triggers/).
+            attributes["custom:plan"] = user["plan"]
         try:
             cognito.create_user(user["email"], attributes=attributes, suppress_invitation=True)
         except UsernameExists:

@@ -91,6 +91,8 @@ def _welcome(site_port, idps, env):
         f"\nMy files (the identity pool's temporary AWS credentials): http://127.0.0.1:{site_port}/files/ ; "
         f"CLI credentials: http://127.0.0.1:{site_port}/account/aws/"
     )
+    print(f"\nSign up at http://127.0.0.1:{site_port}/sign-up/; the codes Cognito would email are on")
+    print(f"  the Local inbox, http://127.0.0.1:{site_port}/local-inbox/ (nothing is sent locally).")
     print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MINISTACK = ROOT / ".venv-ministack" / "bin" / "ministack"
 DEFAULT_PORT = 4577
-SERVICES = "cognito-idp,cognito-identity,sts,iam,ses,s3"
+SERVICES = "cognito-idp,cognito-identity,sts,iam,ses,s3,lambda"
 
 
 class PortTaken(RuntimeError):

@@ -5,16 +5,19 @@ state, so the tests never touch the developer's `make run` data and can run
 while it is up.
 """
 
+import copy
 import json
 import os
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 
 from accounts.cognito import tokens
 from accounts.cognito.client import CognitoClient
@@ -246,3 +249,38 @@ def pool_left_as_found(boto, provisioned):
     yield
     for username in _pool_usernames(boto, provisioned.pool_id) - before:
         boto.admin_delete_user(UserPoolId=provisioned.pool_id, Username=username)
+
+
+def own_pool_spec(name, **trigger_settings):
+    """config/cognito.toml for a pool and trigger functions named ``name``, so the session's pool is left alone.
+
+    Without the identity pool: it is found by name, and provisioning it for this pool would
+    federate the session's identity pool with this pool's client instead of the session's.
+    """
+    spec = copy.deepcopy(load_spec(django_settings.COGNITO_PROVISION_FILE))
+    spec.pop("identity_pool", None)
+    spec["pool"]["name"] = name
+    spec["triggers"]["function_prefix"] = name
+    spec["triggers"].update(trigger_settings)
+    return spec
+
+
+@pytest.fixture(scope="session")
+def allow_listed_pool(local_stack):
+    """A pool of its own provisioned from the file with sign-ups allowed from example.com only: (spec, result)."""
+    spec = own_pool_spec(f"triggers-{uuid.uuid4().hex[:8]}", allowed_email_domains=["example.com"])
+    return spec, pool_provision(
+        spec=spec, cognito=CognitoClient(region=REGION, endpoint_url=local_stack.url), region=REGION
+    )
+
+
+@pytest.fixture
+def on_allow_listed_pool(settings, cognito, allow_listed_pool):
+    """Point the site at ``allow_listed_pool`` instead of the session's pool for one test."""
+    _, result = allow_listed_pool
+    settings.COGNITO_USER_POOL_ID = result.pool_id
+    settings.COGNITO_CLIENT_ID = result.client_id
+    settings.COGNITO_CLIENT_SECRET = result.client_secret
+    caches["default"].clear()  # the sign-up page caches the pool's facts
+    yield result
+    caches["default"].clear()

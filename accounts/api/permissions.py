@@ -48,3 +48,26 @@ class HasScopes(BasePermission):
                     scope=" ".join(needed),
                 )
         return True
+
+
+#: ``required_plans = PAID_PLANS`` means the plans of ``COGNITO_PAID_PLANS``, read at request time.
+PAID_PLANS = "paid plans"
+
+
+class HasPlan(BasePermission):
+    """Allow a person whose access token carries one of ``view.required_plans`` in its plan claim.
+
+    The claim is the PreTokenGeneration trigger's copy of the user's custom:plan
+    (triggers/pre_token_generation.py), taken from the verified access token
+    only. A browser session and a machine client carry no such token: refused.
+    """
+
+    def has_permission(self, request, view):
+        plans = getattr(view, "required_plans", ())
+        plans = tuple(settings.COGNITO_PAID_PLANS) if plans == PAID_PLANS else tuple(plans)
+        if not plans:
+            return True
+        token = request.auth if isinstance(request.auth, BearerToken) else None
+        if token is None or token.kind != "user" or token.plan not in plans:
+            raise InsufficientScope("This endpoint needs an access token with one of these plans: " + ", ".join(plans))
+        return True

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from .. import claims as site_claims
+
 
 @dataclass(frozen=True)
 class BearerToken:
@@ -39,6 +41,11 @@ class BearerToken:
     def scopes(self) -> frozenset:
         scope = self.claims.get("scope", "")
         return frozenset(scope.split()) if isinstance(scope, str) else frozenset()
+
+    @property
+    def plan(self) -> str:
+        """Return the verified token's plan claim, type- and size-checked ("" when it has none)."""
+        return site_claims.plan_name(self.claims)
 
     @property
     def groups(self) -> tuple:

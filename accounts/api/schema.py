@@ -40,6 +40,8 @@ class CognitoBearerScheme(OpenApiAuthenticationExtension):
 
     def get_security_requirement(self, auto_schema):
         scopes = [full_scope(name) for name in getattr(auto_schema.view, "required_scopes", ())]
+        if getattr(auto_schema.view, "required_plans", ()):
+            return [{"cognitoAccessToken": scopes}]  # a plan is a person's claim: machine tokens have none
         return [{"cognitoAccessToken": scopes}, {"cognitoClientCredentials": scopes}]
 
 

@@ -19,6 +19,10 @@ class CallerSerializer(serializers.Serializer):
     permissions = serializers.ListField(child=serializers.CharField(), help_text="Django permissions of a site user.")
 
 
+class PlanSerializer(serializers.Serializer):
+    plan = serializers.CharField(help_text="The access token's plan claim (the user's custom:plan).")
+
+
 class SessionSerializer(serializers.ModelSerializer):
     current = serializers.SerializerMethodField()
 

@@ -11,6 +11,7 @@ _ = schema
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api_me"),
+    path("me/plan", views.MyPlanView.as_view(), name="api_my_plan"),
     path("me/sessions", views.MySessionsView.as_view(), name="api_my_sessions"),
     path("me/sessions/<int:pk>", views.MySessionView.as_view(), name="api_my_session"),
     path("users", views.UserListView.as_view(), name="api_users"),

@@ -9,9 +9,10 @@ from rest_framework.response import Response
 
 from ..models import User, UserSession
 from ..sessions import records
-from .permissions import STAFF_GROUPS
+from .authentication import CognitoBearerAuthentication
+from .permissions import PAID_PLANS, STAFF_GROUPS, HasPlan, HasScopes
 from .principals import BearerToken, StatelessPrincipal
-from .serializers import CallerSerializer, EmailQuerySerializer, SessionSerializer, SiteUserSerializer
+from .serializers import CallerSerializer, EmailQuerySerializer, PlanSerializer, SessionSerializer, SiteUserSerializer
 
 
 def _caller(request):
@@ -44,6 +45,19 @@ class MeView(GenericAPIView):
 
     def get(self, request):
         return Response(CallerSerializer(_caller(request)).data)
+
+
+class MyPlanView(GenericAPIView):
+    """The caller's plan, from the access token's plan claim; only people on a paid plan get an answer."""
+
+    # A bearer token only: the plan is a claim of the access token, which a browser session does not present.
+    authentication_classes = [CognitoBearerAuthentication]
+    permission_classes = [HasScopes, HasPlan]
+    required_plans = PAID_PLANS
+    serializer_class = PlanSerializer
+
+    def get(self, request):
+        return Response(PlanSerializer({"plan": request.auth.plan}).data)
 
 
 class MySessionsView(GenericAPIView):

@@ -4,7 +4,10 @@ The client has timeouts and botocore's adaptive retry mode; vendor errors
 become accounts.exceptions errors; each operation returns small dataclasses.
 """
 
+import base64
 import copy
+import hashlib
+import hmac
 import logging
 from functools import lru_cache
 
@@ -18,12 +21,14 @@ from ..exceptions import CognitoError, CognitoUnavailable, errors_by_code
 from .types import (
     AppClient,
     AuthEvent,
+    CodeDelivery,
     IdentityProvider,
     PasswordPolicy,
     PoolAttribute,
     PoolGroup,
     PoolUser,
     ResourceServer,
+    SignUpResult,
     UserPool,
     UsersPage,
 )
@@ -102,6 +107,19 @@ def _resource_server_spec(identifier, name, scopes):
     }
 
 
+def _accepted(value, shape):
+    """Return ``value`` with only the members ``shape`` (a botocore input shape) accepts, empty ones left out."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        kept = {}
+        for name, member in shape.members.items():
+            if name in value and value[name] not in (None, {}, ""):
+                kept[name] = _accepted(value[name], member)
+        return kept
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_accepted(item, shape.member) for item in value]
+    return value
+
+
 def _group(raw):
     return PoolGroup(
         name=raw["GroupName"],
@@ -121,7 +139,9 @@ class CognitoClient:
         region = region or settings.COGNITO_REGION
         endpoint_url = settings.COGNITO_ENDPOINT_URL if endpoint_url is None else endpoint_url
         self.is_local = bool(endpoint_url)
-        self.endpoint_url = endpoint_url
+        #: The local stack's URL, or "" on AWS (provisioning builds its Lambda client on the same endpoint).
+        self.endpoint_url = endpoint_url or ""
+        self.region = region
         self.pool_id = settings.COGNITO_USER_POOL_ID if pool_id is None else pool_id
         self._client = _boto_client(region, endpoint_url, settings.COGNITO_TIMEOUT)
 
@@ -190,7 +210,40 @@ class CognitoClient:
                 PoolAttribute(name=a["Name"], mutable=a.get("Mutable", True), required=a.get("Required", False))
                 for a in pool.get("SchemaAttributes", [])
             ),
+            admin_create_user_only=bool(pool.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly", False)),
         )
+
+    def pool_arn(self) -> str:
+        """Return the bound pool's ARN (DescribeUserPool), the SourceArn of its triggers' invoke permission."""
+        return self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"].get("Arn", "")
+
+    def pool_lambda_config(self) -> dict:
+        """Return the bound pool's LambdaConfig as DescribeUserPool answers it ({} without triggers)."""
+        return dict(self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"].get("LambdaConfig") or {})
+
+    def update_pool_lambda_config(self, lambda_config: dict) -> None:
+        """Set the bound pool's triggers, sending every other setting back as DescribeUserPool answered it.
+
+        UpdateUserPool resets what it is not given, so this reads the pool first
+        and keeps only what UpdateUserPool accepts (by botocore's model of it).
+        """
+        pool = self._call("describe_user_pool", UserPoolId=self.pool_id)["UserPool"]
+        shape = self._client.meta.service_model.operation_model("UpdateUserPool").input_shape
+        params = _accepted(pool, shape)
+        params.pop("UserPoolId", None)
+        params.pop("PoolName", None)  # DescribeUserPool calls it Name; leaving it out keeps it
+        # Deprecated in favour of PasswordPolicy.TemporaryPasswordValidityDays; AWS refuses both at once.
+        params.get("AdminCreateUserConfig", {}).pop("UnusedAccountValidityDays", None)
+        if params.get("VerificationMessageTemplate"):
+            # The older single settings mirror the template; sending both can conflict.
+            for older in ("EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage"):
+                params.pop(older, None)
+        params["LambdaConfig"] = lambda_config
+        self._call("update_user_pool", UserPoolId=self.pool_id, **params)
+
+    def add_custom_attributes(self, attributes: list[dict]) -> None:
+        """Add custom attributes (AddCustomAttributes' shape, names without ``custom:``); they cannot be removed."""
+        self._call("add_custom_attributes", UserPoolId=self.pool_id, CustomAttributes=attributes)
 
     def create_user_pool_domain(self, prefix: str) -> None:
         self._call("create_user_pool_domain", UserPoolId=self.pool_id, Domain=prefix)
@@ -450,3 +503,60 @@ class CognitoClient:
 
     def delete_group(self, name: str) -> None:
         self._call("delete_group", UserPoolId=self.pool_id, GroupName=name)
+
+    # -- sign-up and recovery ----------------------------------------------------
+    # The app client's public calls: no AWS credentials are needed, only the client id and,
+    # for a client with a secret, SECRET_HASH. Their answers never say whether a user exists
+    # when the client has PreventUserExistenceErrors (provisioning sets it).
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+
+    @sensitive_variables("password", "kwargs")
+    def sign_up(self, email: str, *, password: str, attributes: dict) -> SignUpResult:
+        """Register ``email`` with ``password`` (SignUp); Cognito emails a confirmation code.
+
+        https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html
+        """
+        answer = self._call(
+            "sign_up",
+            **self._app_client(email),
+            Password=password,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+        return SignUpResult(user_sub=str(answer.get("UserSub", "")), confirmed=bool(answer.get("UserConfirmed")))
+
+    @sensitive_variables("code", "kwargs")
+    def confirm_sign_up(self, email: str, *, code: str) -> None:
+        """Confirm a sign-up with the emailed code (ConfirmSignUp); CodeMismatch or ExpiredCode when it is wrong."""
+        self._call("confirm_sign_up", **self._app_client(email), ConfirmationCode=code)
+
+    def resend_confirmation_code(self, email: str) -> CodeDelivery:
+        """Send the sign-up code again (ResendConfirmationCode)."""
+        return _delivery(self._call("resend_confirmation_code", **self._app_client(email)))
+
+    def forgot_password(self, email: str) -> CodeDelivery:
+        """Email a password-reset code (ForgotPassword)."""
+        return _delivery(self._call("forgot_password", **self._app_client(email)))
+
+    @sensitive_variables("code", "password", "kwargs")
+    def confirm_forgot_password(self, email: str, *, code: str, password: str) -> None:
+        """Set a new password with the emailed reset code (ConfirmForgotPassword)."""
+        self._call("confirm_forgot_password", **self._app_client(email), ConfirmationCode=code, Password=password)
+
+    @sensitive_variables("secret")
+    def _app_client(self, username: str) -> dict:
+        """Return ClientId, Username and, for a client with a secret, its SECRET_HASH for ``username``.
+
+        SECRET_HASH is Base64(HMAC-SHA256(client secret, username + client id)).
+        https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
+        """
+        client_id, secret = settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET
+        kwargs = {"ClientId": client_id, "Username": username}
+        if secret:
+            digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+            kwargs["SecretHash"] = base64.b64encode(digest).decode()
+        return kwargs
+
+
+def _delivery(answer) -> CodeDelivery:
+    details = answer.get("CodeDeliveryDetails") or {}
+    return CodeDelivery(destination=str(details.get("Destination", "")), medium=str(details.get("DeliveryMedium", "")))

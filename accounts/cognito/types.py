@@ -15,6 +15,8 @@ class UserPool:
     password_policy: "PasswordPolicy" = None
     #: The attribute schema, a tuple of PoolAttribute.
     attributes: tuple = ()
+    #: AdminCreateUserConfig.AllowAdminCreateUserOnly: only admins create users (sign-up is by invitation).
+    admin_create_user_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,29 @@ class PasswordPolicy:
     require_lowercase: bool = False
     require_numbers: bool = False
     require_symbols: bool = False
+
+
+def password_policy_words(policy: "PasswordPolicy | None") -> str:
+    """Return the pool's password policy as one plain sentence, for a form to show before anyone types.
+
+    "At least 12 characters, with an uppercase letter, a lowercase letter, a number and a symbol."
+    """
+    policy = policy or PasswordPolicy()
+    needs = [
+        words
+        for required, words in (
+            (policy.require_uppercase, "an uppercase letter"),
+            (policy.require_lowercase, "a lowercase letter"),
+            (policy.require_numbers, "a number"),
+            (policy.require_symbols, "a symbol"),
+        )
+        if required
+    ]
+    sentence = f"At least {policy.minimum_length} characters"
+    if needs:
+        listed = needs[0] if len(needs) == 1 else f"{', '.join(needs[:-1])} and {needs[-1]}"
+        sentence += f", with {listed}"
+    return sentence + "."
 
 
 @dataclass(frozen=True)
@@ -179,3 +204,19 @@ class FileBody:
     content_type: str
     size: int
     body: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    """What SignUp answers: the new user's ``sub``, and whether Cognito confirmed them already (a trigger may)."""
+
+    user_sub: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class CodeDelivery:
+    """Where Cognito says it sent a code: a masked address ("n***@e***"), and how (EMAIL, SMS)."""
+
+    destination: str = ""
+    medium: str = ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..cognito.client import CognitoClient
 from ..exceptions import CognitoError, InputRefused
 from .identity_pool import identity_pool_provision
+from .triggers import custom_attributes_provision, triggers_provision
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,17 @@ def _pool_params(spec):
             }
         },
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        **_sign_up_params(spec),
     }
+
+
+def _sign_up_params(spec):
+    """Return the pool's AdminCreateUserConfig from ``[signup]``: self sign-up on, or by invitation only.
+
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUserConfigType.html
+    """
+    allow = bool(spec.get("signup", {}).get("allow_self_sign_up", False))
+    return {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": not allow}}
 
 
 def _api_scopes(spec, names):
@@ -191,6 +202,7 @@ def _client_params(spec, origins, identity_providers=()):
         "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
         "EnableTokenRevocation": True,
         "PreventUserExistenceErrors": "ENABLED",
+        **({"WriteAttributes": client["write_attributes"]} if client.get("write_attributes") else {}),
         "IdTokenValidity": client["id_token_minutes"],
         "AccessTokenValidity": client["access_token_minutes"],
         "RefreshTokenValidity": client["refresh_token_days"],
@@ -199,13 +211,22 @@ def _client_params(spec, origins, identity_providers=()):
 
 
 def pool_provision(
-    *, spec, cognito=None, extra_site_urls=(), domain_prefix="", region, environ=None, simulated_issuers=None
+    *,
+    spec,
+    cognito=None,
+    extra_site_urls=(),
+    domain_prefix="",
+    region,
+    environ=None,
+    simulated_issuers=None,
+    functions=None,
 ):
     """Bring the pool, domain, identity providers, client and groups in line with ``spec``; return their ids.
 
     ``environ`` holds the providers' credentials on AWS (see
     ``identity_providers_provision``); ``simulated_issuers`` maps provider names
-    to the local stand-ins' issuer URLs on the local stack.
+    to the local stand-ins' issuer URLs on the local stack. ``functions`` is the
+    Lambda/IAM client for the triggers (default: one on ``cognito``'s endpoint).
 
     Cognito is the only side written. A failure part-way leaves what was
     already created in place; running again picks up from there.
@@ -221,7 +242,8 @@ def pool_provision(
     if pools:
         pool_id = pools[0].id
         cognito = cognito.for_pool(pool_id)
-        cognito.update_user_pool(**pool_params)
+        # UpdateUserPool would unset the triggers it is not given: keep them until the triggers step sets them.
+        cognito.update_user_pool(**pool_params, LambdaConfig=cognito.pool_lambda_config())
         changes.append(f"updated user pool {pool_id}")
     else:
         pool_id = cognito.create_user_pool(**pool_params).id
@@ -277,6 +299,11 @@ def pool_provision(
             spec=spec, user_pool_id=pool_id, client_id=client.id, region=region, cognito=cognito
         )
         changes.extend(identity_pool.changes)
+    # After the groups (PostConfirmation adds people to one); the custom attribute before the token trigger reads it.
+    custom_attributes_provision(spec=spec, cognito=cognito, changes=changes)
+    # Messages link to the declared site URL, else to the first origin given on top of the file's (the real site's).
+    site_url = spec.get("triggers", {}).get("site_url") or (list(extra_site_urls) + spec["client"]["site_urls"])[0]
+    changes.extend(triggers_provision(spec=spec, cognito=cognito, functions=functions, site_url=site_url).changes)
 
     return ProvisionResult(
         region=region,

@@ -13,7 +13,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from ..cognito.endpoints import cognito_endpoints
 from ..exceptions import CognitoError, CognitoUnavailable
-from ..federation import providers
+from ..federation import connect, providers
 from ..sessions import records
 from .oidc import oidc_setting
 
@@ -131,12 +131,18 @@ class CognitoCallbackView(OIDCAuthenticationCallbackView):
             # Someone else was signed in in this browser: end their session
             # properly (revoking its refresh token), keeping where to go next.
             next_url = request.session.get("oidc_login_next")
+            # An offer to connect a social sign-in survives the password sign-in it asked for.
+            pending_link = request.session.get(connect.PENDING_LINK_KEY)
             records.session_sign_out(request=request)
             request.session["oidc_login_next"] = next_url
+            if pending_link is not None:
+                request.session[connect.PENDING_LINK_KEY] = pending_link
         response = super().login_success()
         if records.signed_in_now(request):
             # The same user signed in again: Django skipped the login, so record the new tokens here.
             records.session_record(request=request, user=self.user)
+        if connect.connect_offer(request=request, user=self.user):
+            return redirect("connect_offer")
         return response
 
     def login_failure(self):

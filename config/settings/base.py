@@ -128,6 +128,10 @@ COGNITO_CLIENT_SECRET = env("COGNITO_CLIENT_SECRET", default="")
 COGNITO_DOMAIN = env("COGNITO_DOMAIN", default="")
 # Empty for AWS; the local stack's URL otherwise.
 COGNITO_ENDPOINT_URL = env("COGNITO_ENDPOINT_URL", default=COGNITO_LOCAL_ENDPOINT_URL)
+# The access-token claim the PreTokenGeneration trigger fills from custom:plan
+# ([triggers] claim_name in config/cognito.toml), and the plans /api/v1/me/plan admits.
+COGNITO_PLAN_CLAIM = env("COGNITO_PLAN_CLAIM", default="plan")
+COGNITO_PAID_PLANS = env.list("COGNITO_PAID_PLANS", default=["team", "pro"])
 COGNITO_STAFF_GROUPS = env.list("COGNITO_STAFF_GROUPS", default=["staff", "admins"])
 COGNITO_SUPERUSER_GROUPS = env.list("COGNITO_SUPERUSER_GROUPS", default=["admins"])
 # Seconds; every call to Cognito (token endpoint, JWKS, admin API) has a timeout.
@@ -215,6 +219,15 @@ COGNITO_DEVELOPER_PROVIDER_NAME = env("COGNITO_DEVELOPER_PROVIDER_NAME", default
 COGNITO_CREDENTIALS_CACHE_SECONDS = min(env.int("COGNITO_CREDENTIALS_CACHE_SECONDS", default=3000), 3000)
 # The largest file "My files" takes or hands out, in bytes.
 COGNITO_FILES_MAX_BYTES = env.int("COGNITO_FILES_MAX_BYTES", default=10 * 1024 * 1024)
+
+# ------------------------------------------------------------------------------
+# Sign-up and recovery (accounts/signup/): requests per client address and per email
+# in each window, counted in the default cache (shared when DJANGO_CACHE_URL is set).
+# Whether people may sign up, and their group, is config/cognito.toml's [signup].
+# ------------------------------------------------------------------------------
+COGNITO_SIGNUP_THROTTLE_SECONDS = env.int("COGNITO_SIGNUP_THROTTLE_SECONDS", default=60)
+COGNITO_SIGNUP_THROTTLE_PER_ADDRESS = env.int("COGNITO_SIGNUP_THROTTLE_PER_ADDRESS", default=10)
+COGNITO_SIGNUP_THROTTLE_PER_EMAIL = env.int("COGNITO_SIGNUP_THROTTLE_PER_EMAIL", default=5)
 
 # ------------------------------------------------------------------------------
 # The API (accounts/api/): Cognito access tokens as Bearer tokens, RFC 6750

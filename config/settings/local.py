@@ -14,7 +14,7 @@ environ.Env.read_env(_ROOT / ".env")
 environ.Env.read_env(Path(os.environ.get("COGNITO_LOCAL_STATE_DIR") or _ROOT / ".local") / "cognito.env")
 
 from .base import *  # noqa: E402, F403
-from .base import INSTALLED_APPS, env  # noqa: E402
+from .base import INSTALLED_APPS, TEMPLATES, env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
@@ -25,3 +25,14 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development
 # base.INSTALLED_APPS itself for anything else that imports base in this process.
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [*INSTALLED_APPS, "devstack"]
+
+# The Local inbox banner (devstack.inbox.local_mode), development only; a copy, so base.TEMPLATES stays production's.
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "context_processors": [*TEMPLATES[0]["OPTIONS"]["context_processors"], "devstack.inbox.local_mode"],
+        },
+    },
+]

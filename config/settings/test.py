@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, env
+from .base import BASE_DIR, INSTALLED_APPS, TEMPLATES, env
 
 DEBUG = False
 # Long and varied enough for accounts.E011, which the checks run with DEBUG off.
@@ -60,3 +60,14 @@ if os.environ.get("DJANGO_TEST_JOB_WORKER"):
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     COGNITO_JOB_THREADS = 4
     COGNITO_JOB_FILES_DIR = Path(_worker["files_dir"])
+
+# The Local inbox banner (devstack.inbox.local_mode), development only; a copy, so base.TEMPLATES stays production's.
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "context_processors": [*TEMPLATES[0]["OPTIONS"]["context_processors"], "devstack.inbox.local_mode"],
+        },
+    },
+]

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = ROOT / "accounts"
-ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api", "credentials"}
+ROOMS = {"cognito", "signin", "sessions", "federation", "pooladmin", "provisioning", "api", "credentials", "signup"}
 ROOM_PACKAGES = {f"accounts.{room}" for room in ROOMS}
 SHARED = {"accounts.exceptions", "accounts.models", "accounts.claims", "accounts.policy"}
 #: Which shared module may import what: the seam knows only the exceptions; claims knows no room.
@@ -29,6 +29,8 @@ DOORS = {
     # The sign-in ends and records sessions, and offers the configured providers.
     ("signin", "accounts.sessions.records"),
     ("signin", "accounts.federation.providers"),
+    # A federated sign-in that meets an existing account is offered the connection (and keeps it over a switch).
+    ("signin", "accounts.federation.connect"),
     # Linking merges two site users, ending the merged one's sessions, and writes the one admin log.
     ("federation", "accounts.sessions.records"),
     ("federation", "accounts.pooladmin.audit"),

@@ -99,3 +99,37 @@ def test_every_cognito_error_has_plain_words(cognito, provisioned, superuser_act
             user_services.user_enable(actor=superuser_actor, username="someone")
     assert caught.value.plain == expected
     assert not LogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("message", "sentence"),
+    [
+        # AWS's wording around the function's message.
+        (
+            "SignUp: PreSignUp failed with error Sign-up is open to email addresses at example.com only. "
+            "Please use an address there..",
+            "Sign-up is open to email addresses at example.com only. Please use an address there.",
+        ),
+        # The local stack's: the function's error object as JSON text.
+        (
+            'SignUp: {"errorMessage": "Sign-up is open to example.com only.", "errorType": "SignUpRefused"}',
+            "Sign-up is open to example.com only.",
+        ),
+        # The local stack's: Python's repr of the error object.
+        (
+            "SignUp: {'errorMessage': 'Sign-up is open to example.com only.', 'errorType': 'Runtime.HandlerError'}",
+            "Sign-up is open to example.com only.",
+        ),
+        # A crash, markup or a long text is never shown.
+        ("SignUp: PreSignUp failed with error 'NoneType' object is not subscriptable.", ""),
+        ("SignUp: PreSignUp failed with error KeyError: 'email'", ""),
+        ('SignUp: {"errorMessage": "<script>alert(1)</script>.", "errorType": "X"}', ""),
+        ("SignUp: PreSignUp failed with error " + "A" * 300 + ".", ""),
+        ('SignUp: {"errorMessage": ["A list."]}', ""),
+    ],
+)
+def test_a_trigger_refusal_is_shown_only_as_one_plain_sentence(message, sentence):
+    from accounts.exceptions import TriggerRefused, errors_by_code
+
+    assert errors_by_code()["UserLambdaValidationException"] is TriggerRefused
+    assert TriggerRefused(message, code="UserLambdaValidationException").sentence == sentence

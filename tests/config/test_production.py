@@ -60,6 +60,7 @@ REQUESTS = [
     ("sign_in_start", "/oidc/authenticate/", True, {}),
     ("spoofed", "/", False, {"X-Forwarded-Proto": "https"}),
     ("stylesheet", "static:css/site.css", True, {"Accept-Encoding": "gzip"}),
+    ("local_inbox", "/local-inbox/", True, {}),
 ]
 
 
@@ -193,3 +194,9 @@ def test_no_template_needs_what_the_content_security_policy_refuses():
         if re.search(r"<style|\sstyle=|<script(?![^>]*\ssrc=)", text):
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_the_local_inbox_is_not_served_in_production(answers):
+    """devstack (and so the Local inbox, with its codes) is installed by the local and test settings only."""
+    assert answers["local_inbox"]["status"] == 404
+    assert answers["home"]["status"] == 200

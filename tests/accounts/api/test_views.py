@@ -78,6 +78,7 @@ def test_the_openapi_document_lists_every_endpoint_with_its_scopes(fake_api):
     validate_schema(document)  # drf-spectacular's OpenAPI 3 JSON Schema check; raises on an invalid document
     assert set(document["paths"]) == {
         "/api/v1/me",
+        "/api/v1/me/plan",
         "/api/v1/me/sessions",
         "/api/v1/me/sessions/{id}",
         "/api/v1/users",
@@ -97,6 +98,8 @@ def test_the_openapi_document_lists_every_endpoint_with_its_scopes(fake_api):
     assert {"cognitoClientCredentials": [f"{API}/users.read"]} in users
     assert {"cognitoAccessToken": []} in document["paths"]["/api/v1/me"]["get"]["security"]
     assert document["paths"]["/api/v1/me/sessions/{id}"]["delete"]
+    # The plan endpoint needs no scope, only a person's access token (with a paid plan claim).
+    assert document["paths"]["/api/v1/me/plan"]["get"]["security"] == [{"cognitoAccessToken": []}]
 
 
 def test_the_docs_page_uses_bundled_assets_only(fake_api):

@@ -256,3 +256,16 @@ def cognito_calls_none():
             raise AssertionError(f"Cognito was called ({name}) before the declaration was checked")
 
     return NoCalls()
+
+
+@pytest.mark.parametrize(("allow", "admin_only"), [(True, False), (False, True)])
+def test_self_sign_up_is_applied_to_the_pool(empty_stack, allow, admin_only):
+    """[signup] allow_self_sign_up becomes the pool's AllowAdminCreateUserOnly, and the seam reads it back."""
+    spec = load_spec(settings.COGNITO_PROVISION_FILE)
+    spec["signup"] = {**spec["signup"], "allow_self_sign_up": allow}
+    # IAM is global: this region's identity pool would take over the session's roles' trust.
+    spec.pop("identity_pool", None)
+    result = pool_provision(spec=spec, cognito=CognitoClient(), region=REGION)
+    pool = empty_stack.describe_user_pool(UserPoolId=result.pool_id)["UserPool"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is admin_only
+    assert CognitoClient(pool_id=result.pool_id).describe_pool().admin_create_user_only is admin_only
