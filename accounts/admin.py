@@ -104,6 +104,8 @@ class CognitoUserAdmin(UserAdmin):
 admin.site.site_header = "Cognito user administration"
 admin.site.site_title = "Cognito user admin"
 admin.site.index_title = "Users, groups and sign-in"
+# The index also offers the staff pages outside the admin (Link accounts).
+admin.site.index_template = "admin/accounts/index.html"
 
 admin.site.unregister(Group)
 

@@ -124,6 +124,92 @@ class CognitoGroup(models.Model):
         return self.name
 
 
+class Job(models.Model):
+    """A piece of admin work run by the background worker: a bulk action, for now (accounts.pooladmin.jobs).
+
+    The people it reaches are its items, one row each, written before the
+    worker touches anyone, so the report survives a worker restart: every
+    item says whether that user was changed, failed, was not attempted, or
+    was being changed when the worker stopped.
+    """
+
+    QUEUED, RUNNING, FINISHED, CANCELLED, STOPPED = "queued", "running", "finished", "cancelled", "stopped"
+    STATES = [
+        (QUEUED, "Waiting for the worker"),
+        (RUNNING, "Running"),
+        (FINISHED, "Finished"),
+        (CANCELLED, "Cancelled"),
+        (STOPPED, "Stopped"),
+    ]
+
+    #: Who started it; none for a management command (``sync_cognito_users --background``), or once deleted.
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    #: How the job names who started it, kept if that user is deleted later: an email, or "a management command".
+    starter = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40)
+    label = models.CharField(max_length=100)
+    #: The action's input that is not secret (a group name).
+    params = models.JSONField(default=dict, blank=True)
+    #: A secret input (a bulk set-password's password), Fernet-encrypted; emptied when the job ends.
+    secret = models.TextField(blank=True)
+    #: "All users matching this filter" (UserQuery params): the worker expands it into items itself.
+    query = models.JSONField(default=dict, blank=True)
+    expanded = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    cancel_requested = models.BooleanField(default=False)
+    #: Why it stopped, in plain words, when it did not simply finish.
+    note = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    #: Written after each user: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: An export's file, by name, in COGNITO_JOB_FILES_DIR (written by the worker, served by the job's page).
+    output = models.CharField(max_length=200, blank=True)
+    #: An export's progress: rows written, of about how many (EstimatedNumberOfUsers when it started).
+    rows = models.PositiveIntegerField(default=0)
+    expected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "job"
+
+    def __str__(self):
+        return f"{self.label} by {self.created_by} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class JobItem(models.Model):
+    """One person a job reaches, and what happened to them."""
+
+    PENDING, RUNNING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "running", "done", "failed", "skipped", "unknown"
+    STATES = [
+        (PENDING, "Waiting"),
+        (RUNNING, "Being changed"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+        (SKIPPED, "Not attempted"),
+        (UNKNOWN, "Interrupted"),
+    ]
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    username = models.CharField(max_length=128)
+    #: How to name them: their email where known, else the username.
+    email = models.CharField(max_length=254, blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    message = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    #: What an import invites this person with (email, names, phone, groups), checked before the job began.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "username"], name="job_item_once_per_user")]
+        indexes = [models.Index(fields=["job", "state"], name="job_item_state")]
+
+    def __str__(self):
+        return self.email or self.username
+
+
 class SessionCredentials(models.Model):
     """Temporary AWS credentials of one signed-in session, encrypted at rest (accounts.credentials.cache).
 

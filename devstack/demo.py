@@ -42,3 +42,23 @@ def demo_users_seed(*, cognito, path=DEMO_USERS_FILE):
                 raise NotFound(f"demo user {user['email']}: group {group} does not exist") from exc
         seeded.append((user["email"], user["groups"]))
     return seeded
+
+
+#: What the demo `staff` group may do in the admin: see the pool's users and groups (and the jobs naming
+#: them) and invite people into ordinary groups. Nothing privileged (accounts.policy decides whom).
+DEMO_STAFF_PERMISSIONS = ("accounts.view_cognitouser", "accounts.add_cognitouser", "accounts.view_cognitogroup")
+
+
+def demo_staff_permissions_grant(*, group_name="staff"):
+    """Give the Django group mirroring the demo `staff` Cognito group its permissions; return their codenames.
+
+    Needs the migrated database (the permissions are rows). Adds, never removes: what an admin granted
+    on top stays. Safe to re-run.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=group_name)
+    for dotted in DEMO_STAFF_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return list(DEMO_STAFF_PERMISSIONS)

@@ -1,10 +1,12 @@
-"""`make run`: local Cognito, simulated identity providers, provisioning with demo users, migrations, the site.
+"""`make run`: local Cognito, simulated identity providers, provisioning with demo users, migrations, the site
+and its job worker.
 
 Ctrl-C, SIGTERM (a process manager, ``kill -TERM`` on the process group) and
 SIGHUP (a closing terminal) stop it all, MiniStack included. Ports are checked
 before anything starts: one already in use is reported, never adopted.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -100,19 +102,29 @@ def _welcome(site_port, idps, env, saml_idp=None):
     print(f"\nThe site: http://127.0.0.1:{site_port}/  (Ctrl-C stops the site and everything it started)\n", flush=True)
 
 
-def serve_until_stopped(command, *, env=None):
-    """Run ``command`` (the site) until it exits or a signal stops us; stop it in either case."""
+#: The background jobs' worker (the admin's bulk actions and exports): the database backend's own command.
+WORKER = [PYTHON, "manage.py", "db_worker", "--no-reload"]
+
+
+def serve_until_stopped(command, *, env=None, beside=()):
+    """Run ``command`` (the site) and the ``beside`` commands (the job worker) until one exits or a signal
+    stops us; stop them all in either case."""
     site = subprocess.Popen(command, cwd=ROOT, env=env)
+    processes = [site, *(subprocess.Popen(other, cwd=ROOT, env=env) for other in beside)]
     try:
-        site.wait()
+        while all(p.poll() is None for p in processes):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                site.wait(timeout=0.5)
     finally:
-        if site.poll() is None:
-            site.terminate()
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
             try:
-                site.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                site.kill()
-                site.wait()
+                process.kill()
+                process.wait()
 
 
 def require_free_ports(config):
@@ -162,8 +174,10 @@ def main():
     try:
         with local_cognito(config) as (env, idps, saml_idp):
             manage("migrate", "--no-input", "-v", "0")
+            manage("seed_demo_users", "--staff-permissions")
             _welcome(config["site_port"], idps, env, saml_idp)
-            serve_until_stopped([PYTHON, "manage.py", "runserver", f"127.0.0.1:{config['site_port']}"])
+            site = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{config['site_port']}"]
+            serve_until_stopped(site, beside=[WORKER])
     except (KeyboardInterrupt, Stopped):
         pass
     print(f"\nStopped the site and the local Cognito stack (its users are kept in {config['state_dir']}).", flush=True)

@@ -23,6 +23,7 @@ from devstack import postgres
 from devstack.redis_server import RedisMissing, redis_bin, redis_server
 from devstack.run import (
     PYTHON,
+    WORKER,
     Stopped,
     _welcome,
     local_cognito,
@@ -126,7 +127,9 @@ def main():
                 flush=True,
             )
             gunicorn = str(Path(PYTHON).parent / "gunicorn")
-            serve_until_stopped([gunicorn, "-c", str(ROOT / "config" / "gunicorn.py"), "config.wsgi"], env=env)
+            # The worker process type beside the web one: the admin's background jobs.
+            web = [gunicorn, "-c", str(ROOT / "config" / "gunicorn.py"), "config.wsgi"]
+            serve_until_stopped(web, env=env, beside=[WORKER])
     except (KeyboardInterrupt, Stopped):
         pass
     print("\nStopped the site, its database and cache, and the local Cognito stack.", flush=True)

@@ -6,9 +6,14 @@ while it is up.
 """
 
 import copy
+import json
 import os
+import subprocess
+import sys
 import threading
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -168,6 +173,91 @@ def _fresh_jwks_cache():
 @pytest.fixture(scope="session")
 def demo():
     return load_demo_users()
+
+
+def _database_url(settings_dict):
+    """Return a URL naming the test database the way django-environ reads it (SQLite file or PostgreSQL)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user, password = settings_dict.get("USER", ""), settings_dict.get("PASSWORD", "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def job_worker(settings, cognito, provisioned, local_stack, transactional_db):
+    """A real `manage.py db_worker` process on the test's database and pool; the site enqueues to it.
+
+    ``transactional_db``: the worker is another process and sees only committed rows.
+    Yields a function that stops it (as a restart would) and starts it again.
+    """
+    from django.db import connection
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    worker_settings = {
+        "database_url": _database_url(connection.settings_dict),
+        "region": REGION,
+        "endpoint_url": local_stack.url,
+        "pool_id": provisioned.pool_id,
+        "client_id": provisioned.client_id,
+        "client_secret": provisioned.client_secret,
+        "files_dir": str(django_settings.COGNITO_JOB_FILES_DIR),
+    }
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_TASKS"))},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DJANGO_TEST_JOB_WORKER": json.dumps(worker_settings),
+    }
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]
+    processes = []
+
+    def start():
+        processes.append(subprocess.Popen(command, cwd=root, env=env))  # noqa: S603
+        time.sleep(0.5)
+
+    def stop(*, force=False):
+        process = processes[-1]
+        if process.poll() is None:
+            process.kill() if force else process.terminate()
+            process.wait(timeout=30)
+
+    start()
+    start.stop = stop
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _pool_usernames(boto, pool_id):
+    names, token = set(), None
+    while True:
+        page = boto.list_users(UserPoolId=pool_id, **({"PaginationToken": token} if token else {}))
+        names.update(user["Username"] for user in page["Users"])
+        token = page.get("PaginationToken")
+        if not token:
+            return names
+
+
+@pytest.fixture
+def pool_left_as_found(boto, provisioned):
+    """Delete, after the test, every user the test added to the session's shared pool.
+
+    The job tests disable dozens of users at a time; left in the pool they would fill the
+    first page of "disabled" for the tests after them.
+    """
+    before = _pool_usernames(boto, provisioned.pool_id)
+    yield
+    for username in _pool_usernames(boto, provisioned.pool_id) - before:
+        boto.admin_delete_user(UserPoolId=provisioned.pool_id, Username=username)
 
 
 def own_pool_spec(name, **trigger_settings):

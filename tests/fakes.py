@@ -224,6 +224,16 @@ class FakeCognito:
             return 200, answer
 
 
+def get_user_response(username, *, email="", status="CONFIRMED"):
+    """An AdminGetUser answer for a Stubber."""
+    return {
+        "Username": username,
+        "UserAttributes": [{"Name": "sub", "Value": f"sub-{username}"}, {"Name": "email", "Value": email}],
+        "Enabled": True,
+        "UserStatus": status,
+    }
+
+
 def stub_target(stub, username, *, groups=(), status="CONFIRMED"):
     """Queue, on a botocore Stubber, the two reads accounts.policy makes before a write to ``username``."""
     stub.add_response(

@@ -324,3 +324,32 @@ def group_member_targets(*, name: str) -> list[policy.Target]:
         )
         for u in members
     ]
+
+
+def query_words(*, query: UserQuery) -> str:
+    """Say in words which users ``query`` matches, e.g. "whose email starts with “ada”, disabled"."""
+    parts = []
+    if query.search:
+        field = SEARCH_WORDS[search_field(text=query.search, field=query.field)]
+        parts.append(f"whose {field} starts with “{query.search}”")
+    if query.status:
+        parts.append(STATUS_WORDS.get(query.status, query.status).lower())
+    if query.enabled:
+        parts.append("enabled" if query.enabled == "yes" else "disabled")
+    if query.group:
+        parts.append(f"in the group {query.group}")
+    return ", ".join(parts) if parts else "of the pool"
+
+
+def pool_estimated_users() -> int | None:
+    """Return DescribeUserPool's EstimatedNumberOfUsers, read at most once a minute (None when it cannot be read)."""
+    from django.core.cache import cache
+
+    count = cache.get("cognito-estimated-users")
+    if count is None:
+        try:
+            count = describe_pool().estimated_users
+        except CognitoError:
+            return None
+        cache.set("cognito-estimated-users", count, 60)
+    return count

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's files served by the site itself: /api/v1/docs/ works offline, with no CDN.
     "drf_spectacular_sidecar",
+    # Background jobs (accounts/pooladmin/jobs.py): the Tasks API backport and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
 ]
 
@@ -155,6 +158,28 @@ COGNITO_BULK_RETRIES = env.int("COGNITO_BULK_RETRIES", default=4)
 # Seconds one bulk run may spend before it reports the rest as "not attempted":
 # well under a proxy's or gunicorn's request timeout.
 COGNITO_BULK_TIME_BUDGET = env.float("COGNITO_BULK_TIME_BUDGET", default=20.0)
+
+# Background jobs (accounts/pooladmin/jobs.py) run in `manage.py db_worker` through the
+# Tasks API; another backend (django-tasks-rq over Redis, say) is one setting away.
+TASKS = {
+    "default": {
+        "BACKEND": env("DJANGO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Calls a second every job worker together may make (paced through the shared cache):
+# Cognito's user writes are capped at 25/s and ListUsers at 30/s, for the whole account.
+COGNITO_JOB_WRITE_RATE = env.float("COGNITO_JOB_WRITE_RATE", default=COGNITO_BULK_RATE)
+COGNITO_JOB_LIST_RATE = env.float("COGNITO_JOB_LIST_RATE", default=25.0)
+# Tries of a throttled call before the user is reported as failed (waits of 0.5 s, 1 s, 2 s ... up to 8 s).
+COGNITO_JOB_RETRIES = env.int("COGNITO_JOB_RETRIES", default=8)
+# Users one job changes at the same time (threads of its worker): each change is a few round trips.
+COGNITO_JOB_THREADS = env.int("COGNITO_JOB_THREADS", default=4)
+# Where export jobs write their CSV files: the worker writes, the web process serves, so on more than one
+# machine this is shared storage.
+COGNITO_JOB_FILES_DIR = Path(env("COGNITO_JOB_FILES_DIR", default=str(BASE_DIR / ".local" / "job-files")))
+# A running job whose worker has not written for this long lost its worker: its page offers Resume.
+COGNITO_JOB_STALE_SECONDS = env.int("COGNITO_JOB_STALE_SECONDS", default=60)
 # Extra site origins to register as callback and sign-out URLs when provisioning
 # (the declarative file already lists http://127.0.0.1:8000 and http://localhost:8000).
 COGNITO_SITE_URLS = env.list("COGNITO_SITE_URLS", default=[])

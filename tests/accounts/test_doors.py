@@ -51,6 +51,8 @@ DOORS = {
     ("pooladmin", "accounts.sessions.records"),
     ("pooladmin", "accounts.federation.views"),
     ("pooladmin", "accounts.federation.providers"),
+    # A bulk set-password job keeps its password encrypted (as session tokens are) until the job ends.
+    ("pooladmin", "accounts.sessions.encryption"),
     # The API lists and ends the caller's sessions with the account page's service.
     ("api", "accounts.sessions.records"),
     # Self-service writes with the session's access token, renews the session so the site shows the change,

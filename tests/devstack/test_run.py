@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,8 @@ def test_a_signal_to_make_runs_process_group_leaves_no_process(tmp_path, signum)
     )
     try:
         wait_for_site(process, env["DJANGO_PORT"], time.monotonic() + 180)
-        assert processes_of(marker)  # MiniStack and the site are running ...
+        assert processes_of(marker)  # MiniStack, the site and the job worker are running ...
+        assert any(b"db_worker" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes_of(marker))
 
         os.killpg(process.pid, signum)
         process.wait(timeout=60)

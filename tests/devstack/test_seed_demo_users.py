@@ -80,3 +80,24 @@ def test_demo_users_without_the_devstack_app_are_refused_before_provisioning(set
     with pytest.raises(CommandError, match="needs the devstack app"):
         call_command("cognito_provision", "--demo-users")
     assert _pool_ids(local_boto(local_stack.url, "sa-east-1")) == []
+
+
+def test_the_demo_staff_group_gets_a_working_admin_and_nothing_privileged(cognito):
+    """`make run` grants them after migrating: staff@example.com sees users, groups and the add form."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    call_command("seed_demo_users", "--staff-permissions")
+    call_command("seed_demo_users", "--staff-permissions")  # safe to re-run
+    staff = get_user_model().objects.create(username="demo-staff", email="staff@example.com", is_staff=True)
+    staff.groups.add(Group.objects.get(name="staff"))
+    client = Client()
+    client.force_login(staff)
+    for url in ("/admin/", "/admin/accounts/cognitouser/", "/admin/accounts/cognitogroup/", "/admin/accounts/job/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/admin/accounts/cognitouser/add/").status_code == 200
+    refused = client.post("/admin/accounts/cognitouser/bulk/", {"action": "disable", "username": ["x"]})
+    assert refused.status_code == 403
+    assert "accounts.change_cognitouser" in refused.content.decode()
+    assert client.get("/admin/auth/group/").status_code == 403

@@ -21,8 +21,24 @@ class Command(BaseCommand):
             action="store_true",
             help="Make users inactive even when that many (or all of them) look like a wrong or empty pool.",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Run it as a job in the worker (manage.py db_worker) and print the job's admin page; "
+            "without it the sync runs here, now.",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, background=False, **options):
+        if background:
+            from django.urls import reverse
+
+            from accounts.pooladmin.jobs import job_sync_start
+
+            job = job_sync_start(force=force)
+            self.stdout.write(
+                f"Job {job.pk} enqueued; follow it at {reverse('admin:accounts_job_change', args=[job.pk])}"
+            )
+            return
         self._drawn = False
         try:
             result = sync.users_sync(force=force, progress=self._progress)

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.cognito.client import CognitoClient
 from accounts.exceptions import CognitoError
-from devstack.demo import DEMO_USERS_FILE, demo_users_seed, load_demo_users
+from devstack.demo import DEMO_USERS_FILE, demo_staff_permissions_grant, demo_users_seed, load_demo_users
 
 
 class Command(BaseCommand):
@@ -21,8 +21,17 @@ class Command(BaseCommand):
             help="The local pool to seed (default: COGNITO_USER_POOL_ID).",
         )
         parser.add_argument("--file", default=str(DEMO_USERS_FILE), help="The demo users' file.")
+        parser.add_argument(
+            "--staff-permissions",
+            action="store_true",
+            help="Only grant the Django group `staff` its demo permissions (needs the migrated database).",
+        )
 
     def handle(self, *args, **options):
+        if options["staff_permissions"]:
+            for codename in demo_staff_permissions_grant():
+                self.stdout.write(f"  demo group staff may: {codename}")
+            return
         # Known passwords belong on a throw-away local pool, never on AWS.
         if not settings.COGNITO_ENDPOINT_URL:
             raise CommandError("seed_demo_users only works against the local stack (COGNITO_ENDPOINT_URL is empty).")
