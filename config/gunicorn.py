@@ -45,3 +45,10 @@ errorlog = "-"
 # comes from 127.0.0.1, which Django then believes: one switch decides instead,
 # DJANGO_TRUST_X_FORWARDED_PROTO (config/settings/production.py).
 secure_scheme_headers = {}
+
+
+def post_worker_init(worker):
+    """Compile the user-agent parser's patterns as the worker starts (about 2 s), not on its first account page."""
+    from accounts.selfservice.devices import device_name
+
+    device_name("Mozilla/5.0 (X11; Linux x86_64)")

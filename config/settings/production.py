@@ -62,7 +62,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # ------------------------------------------------------------------------------
 # Content-Security-Policy (django-csp; Django 5.2 has no CSP of its own, 6.0 will).
-# Everything from the site's own origin only. Forms may also post to the hosted
+# Everything from the site's own origin only, but images from any HTTPS origin (the
+# profile pictures providers host). Forms may also post to the hosted
 # UI's origin: sign-out posts to the site, which redirects to Cognito's /logout,
 # and browsers apply form-action to that redirect too.
 # https://django-csp.readthedocs.io/en/latest/configuration.html
@@ -75,6 +76,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "frame-ancestors": [NONE],
         "form-action": [SELF, *[origin for origin in [COGNITO_DOMAIN or COGNITO_ENDPOINT_URL] if origin]],
+        # Profile pictures are the providers' URLs (Google, Facebook, Apple: the picture claim), on their
+        # own HTTPS hosts; images cannot run script, so any HTTPS origin is allowed for them only.
+        "img-src": [SELF, "https:"],
     },
 }
 

@@ -63,3 +63,13 @@ def test_gunicorn_serves_the_production_settings_and_stops(tmp_path):
     port = int(server.url.rpartition(":")[2])
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_each_worker_warms_the_user_agent_parser_before_its_first_request(monkeypatch):
+    """The account page names devices; the parser's first use in a process compiles its patterns (seconds)."""
+    from accounts.selfservice import devices
+
+    seen = []
+    monkeypatch.setattr(devices, "device_name", seen.append)
+    _config(monkeypatch)["post_worker_init"](worker=None)
+    assert seen == ["Mozilla/5.0 (X11; Linux x86_64)"]

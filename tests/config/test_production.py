@@ -124,6 +124,7 @@ def test_a_page_carries_the_security_headers(answers):
     assert "frame-ancestors 'none'" in csp
     assert "form-action 'self' https://myapp.auth.eu-west-1.amazoncognito.com" in csp
     assert "unsafe-inline" not in csp
+    assert "img-src 'self' https:" in csp  # a provider's profile picture, and nothing over plain HTTP
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
