@@ -5,6 +5,7 @@ is stopped (SIGTERM, then waited for) when its ``with`` block ends.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -132,3 +133,15 @@ def wait_for_site(process, port, deadline):
             pass
         time.sleep(0.5)
     raise AssertionError("the site did not come up")
+
+
+def make_started(target, env):
+    """Start ``make target`` in a process group of its own (as a process manager would), output captured."""
+    return subprocess.Popen(  # noqa: S603
+        [shutil.which("make"), "--no-print-directory", target],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )

@@ -50,16 +50,24 @@ def _client_config():
 
 @lru_cache(maxsize=8)
 def _boto_client(region, endpoint_url, timeout):
-    kwargs = {"region_name": region, "config": _client_config()}
+    return aws_client("cognito-idp", region=region, endpoint_url=endpoint_url, config=_client_config())
+
+
+def aws_client(service, *, region, endpoint_url, config):
+    """Return a boto3 client of the site's own for ``service``: the one place the seam's clients are built.
+
+    On the local stack (``endpoint_url``) with its own fixed keys, so that real
+    AWS credentials in the environment are never sent to it; on AWS with boto3's
+    usual credential chain.
+    """
+    kwargs = {"region_name": region, "config": config}
     if endpoint_url:
-        # The local stack gets its own fixed keys so that real AWS credentials
-        # in the environment are never sent to it.
         kwargs.update(
             endpoint_url=endpoint_url,
             aws_access_key_id=settings.COGNITO_LOCAL_ACCESS_KEY_ID,
             aws_secret_access_key=settings.COGNITO_LOCAL_SECRET_ACCESS_KEY,
         )
-    return boto3.client("cognito-idp", **kwargs)
+    return boto3.client(service, **kwargs)
 
 
 def _translate(exc, operation):

@@ -12,13 +12,12 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 from django.conf import settings
 
 from ..exceptions import CognitoError
-from .client import _translate
+from .client import _translate, aws_client
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +35,7 @@ def _boto_client(service, region, endpoint_url, timeout):
         read_timeout=max(timeout, UPLOAD_TIMEOUT if service == "lambda" else timeout),
         retries={"mode": "adaptive", "max_attempts": 4},
     )
-    kwargs = {"region_name": region, "config": config}
-    if endpoint_url:
-        kwargs.update(
-            endpoint_url=endpoint_url,
-            aws_access_key_id=settings.COGNITO_LOCAL_ACCESS_KEY_ID,
-            aws_secret_access_key=settings.COGNITO_LOCAL_SECRET_ACCESS_KEY,
-        )
-    return boto3.client(service, **kwargs)
+    return aws_client(service, region=region, endpoint_url=endpoint_url, config=config)
 
 
 @dataclass(frozen=True)

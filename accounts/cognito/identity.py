@@ -31,6 +31,7 @@ from ..exceptions import (
     TokenRefused,
     errors_by_code,
 )
+from .client import aws_client
 from .types import (
     AwsCredentials,
     CallerIdentity,
@@ -89,14 +90,7 @@ def _config():
 @lru_cache(maxsize=16)
 def site_client(service, region, endpoint_url, timeout):
     """Return a boto3 client with the site's own credentials (the local stack's fixed keys locally)."""
-    kwargs = {"region_name": region, "config": _config()}
-    if endpoint_url:
-        kwargs.update(
-            endpoint_url=endpoint_url,
-            aws_access_key_id=settings.COGNITO_LOCAL_ACCESS_KEY_ID,
-            aws_secret_access_key=settings.COGNITO_LOCAL_SECRET_ACCESS_KEY,
-        )
-    return boto3.client(service, **kwargs)
+    return aws_client(service, region=region, endpoint_url=endpoint_url, config=_config())
 
 
 @sensitive_variables("credentials")

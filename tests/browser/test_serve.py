@@ -7,18 +7,16 @@ Chromium, then the group is signalled the way a process manager would.
 
 import os
 import re
-import shutil
 import signal
-import subprocess
 import time
 
 import pytest
 import requests
 
 from devstack.demo import load_demo_users
-from devstack.stack import ROOT, require_free_port
+from devstack.stack import require_free_port
 from tests.browser.flows import screenshots
-from tests.servers import make_environment, processes_of, wait_for_site
+from tests.servers import make_environment, make_started, processes_of, wait_for_site
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +25,7 @@ def test_make_serve_signs_a_demo_user_in_under_gunicorn_and_stops_cleanly(tmp_pa
     env = {**make_environment(tmp_path), "WEB_CONCURRENCY": "2"}
     marker = str(tmp_path / "state")
     port = env["DJANGO_PORT"]
-    process = subprocess.Popen(  # noqa: S603
-        [shutil.which("make"), "--no-print-directory", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = make_started("serve", env)
     try:
         # Installing postgresql or redis-server on a fresh machine comes first.
         wait_for_site(process, port, time.monotonic() + 420)

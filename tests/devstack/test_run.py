@@ -7,7 +7,6 @@ way a process manager or a closing terminal would.
 """
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from devstack.stack import ROOT, LocalStack, PortTaken, require_free_port
-from tests.servers import make_environment, processes_of, wait_for_site
+from tests.servers import make_environment, make_started, processes_of, wait_for_site
 
 pytestmark = pytest.mark.slow
 
@@ -26,14 +25,7 @@ pytestmark = pytest.mark.slow
 def test_a_signal_to_make_runs_process_group_leaves_no_process(tmp_path, signum):
     env = make_environment(tmp_path)
     marker = str(tmp_path / "state")
-    process = subprocess.Popen(  # noqa: S603
-        [shutil.which("make"), "--no-print-directory", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = make_started("run", env)
     try:
         wait_for_site(process, env["DJANGO_PORT"], time.monotonic() + 180)
         assert processes_of(marker)  # MiniStack, the site and the job worker are running ...
