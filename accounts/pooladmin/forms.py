@@ -114,7 +114,8 @@ class AttributesForm(forms.Form):
         if not may_verify:
             # Only superusers vouch for an address (accounts.policy): linking trusts it.
             del self.fields["mark_email_verified"]
-        for name in validation.changeable_attributes(schema):
+        # may_verify is "the actor is a superuser": the same rule offers the superuser-only attributes.
+        for name in validation.changeable_attributes(schema, superuser=may_verify):
             self.fields[name] = forms.CharField(required=False, max_length=2048, initial=self.current.get(name, ""))
         self.order_fields([f for f in self.fields if f != "mark_email_verified"] + ["mark_email_verified"])
 

@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 from ..claims import is_provider_group
 from ..cognito.types import PasswordPolicy, PoolAttribute
 from ..exceptions import InputRefused
+from ..federation.providers import IDP_GROUPS_ATTRIBUTE
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 #: How a phone number is written, for a form's help text and a refusal alike.
@@ -33,6 +34,10 @@ PASSWORD_MAX = 256
 PASSWORD_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 # Attributes the admin never writes: Cognito owns them (sub) or the verify choice sets them.
 READ_ONLY_ATTRIBUTES = {"sub", "email_verified", "phone_number_verified", "updated_at", "identities"}
+# Attributes only a superuser writes: the company groups a SAML sign-in asserted, which the next company
+# sign-in maps to Cognito groups (staff, where declared). An assertion without the groups claim keeps
+# the stored value, so a staff member who could write it could make someone staff.
+SUPERUSER_ONLY_ATTRIBUTES = {IDP_GROUPS_ATTRIBUTE}
 
 
 def validate_email_address(value: str) -> None:
@@ -102,9 +107,10 @@ def validate_password(value: str, *, policy: PasswordPolicy | None) -> None:
         raise ValidationError("The password needs " + ", ".join(problems) + ".", code="password")
 
 
-def changeable_attributes(schema: Iterable[PoolAttribute]) -> list[str]:
-    """Return the names of the attributes of the pool's ``schema`` the admin may write."""
-    return [a.name for a in schema if a.mutable and a.name not in READ_ONLY_ATTRIBUTES]
+def changeable_attributes(schema: Iterable[PoolAttribute], *, superuser: bool = False) -> list[str]:
+    """Return the names of the attributes of the pool's ``schema`` the admin (a ``superuser`` or not) may write."""
+    refused = READ_ONLY_ATTRIBUTES if superuser else READ_ONLY_ATTRIBUTES | SUPERUSER_ONLY_ATTRIBUTES
+    return [a.name for a in schema if a.mutable and a.name not in refused]
 
 
 @sensitive_variables("value")

@@ -522,3 +522,31 @@ def test_staff_cannot_create_site_users(client, cognito):
 def test_nobody_acts_as_superuser_by_default():
     assert not policy.acts_as_superuser(None)
     assert policy.acts_as_superuser(policy.SYSTEM)
+
+
+def test_only_a_superuser_changes_the_company_groups_a_sign_in_maps(cognito, provisioned, boto, actor, superuser_actor):
+    """custom:idp_groups holds what the company asserted; at the next company sign-in it maps to Cognito groups
+    (staff, where declared). A staff member who could write it could make someone staff; an assertion
+    without the groups claim leaves the stored value as it was (AWS and the local stack)."""
+    username, _ = pool_user_create(boto, provisioned.pool_id)
+    with pytest.raises(NotAllowed, match="Only a superuser can change the company groups"):
+        user_services.user_attributes_update(
+            actor=actor, username=username, attributes={"custom:idp_groups": "it-admins"}
+        )
+    attributes = {
+        a["Name"]: a["Value"]
+        for a in boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=username)["UserAttributes"]
+    }
+    assert "custom:idp_groups" not in attributes
+    user_services.user_attributes_update(
+        actor=superuser_actor, username=username, attributes={"custom:idp_groups": "engineering"}
+    )
+
+
+def test_the_attributes_form_offers_the_company_groups_to_superusers_only(
+    client, admin_client, cognito, provisioned, boto
+):
+    username, _ = pool_user_create(boto, provisioned.pool_id)
+    client.force_login(staff_user_create("view_cognitouser", "change_cognitouser"))
+    assert "custom:idp_groups" not in client.get(f"{USERS}{username}/change/").context["form"].fields
+    assert "custom:idp_groups" in admin_client.get(f"{USERS}{username}/change/").context["form"].fields

@@ -146,7 +146,9 @@ def user_attributes_update(
             f"{target.label} signs in through a social or company provider, which sets their email address; "
             "it cannot be changed or marked verified here."
         )
-    changeable = validation.changeable_attributes(describe_pool().attributes)
+    if validation.SUPERUSER_ONLY_ATTRIBUTES & set(attributes):
+        policy.check(actor=actor, change="change the company groups a sign-in maps", superuser_only=True)
+    changeable = validation.changeable_attributes(describe_pool().attributes, superuser=policy.acts_as_superuser(actor))
     for name in attributes:
         if name not in changeable:
             raise InputRefused(f"{name!r} is not an attribute this pool lets you change.")
