@@ -601,13 +601,14 @@ class CognitoClient:
         self._call("delete_user", AccessToken=access_token)
 
     @sensitive_variables("password", "secret")
-    def password_check_with_totp(self, username: str, password: str, code: str) -> None:
-        """Prove that a person holds their password and their authenticator now, without signing them in.
+    def password_check(self, username: str, password: str, code: str = "", *, require_mfa: bool = False) -> None:
+        """Prove that a person holds their password (and their authenticator, when Cognito asks) without signing in.
 
-        InitiateAuth (USER_PASSWORD_AUTH, with the client's SECRET_HASH) must answer
-        the SOFTWARE_TOKEN_MFA challenge, which RespondToAuthChallenge then
-        passes with ``code``. The tokens Cognito issues are dropped unread.
-        NotAuthorized for a wrong password, CodeMismatch for a wrong code.
+        InitiateAuth (USER_PASSWORD_AUTH, with the client's SECRET_HASH); when it
+        answers the SOFTWARE_TOKEN_MFA challenge, RespondToAuthChallenge passes it
+        with ``code``. The tokens Cognito issues are dropped unread. NotAuthorized
+        for a wrong password, CodeMismatch for a wrong or missing code; with
+        ``require_mfa``, NotAvailable when Cognito asks for no code.
         https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
         """
         client_id, secret = settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET
@@ -622,8 +623,13 @@ class CognitoClient:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password, "SECRET_HASH": secret_hash(username)},
         )
-        if answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+        challenge = answer.get("ChallengeName")
+        if challenge is None and not require_mfa:
+            return
+        if challenge != "SOFTWARE_TOKEN_MFA":
             raise NotAvailable("InitiateAuth: Cognito did not ask for an authenticator code", code="NoMfaChallenge")
+        if not code:
+            raise CodeMismatch("Type the code from your authenticator app too.", code="CodeNeeded")
         self._call(
             "respond_to_auth_challenge",
             ClientId=client_id,
@@ -635,6 +641,10 @@ class CognitoClient:
                 "SECRET_HASH": secret_hash(username),
             },
         )
+
+    def password_check_with_totp(self, username: str, password: str, code: str) -> None:
+        """Prove the password and a fresh authenticator code (see :meth:`password_check`); a code is required."""
+        self.password_check(username, password, code, require_mfa=True)
 
     def disable_provider_for_user(self, *, provider: str, provider_user_id: str) -> None:
         """Detach a linked provider identity from the user it was linked to (AdminDisableProviderForUser)."""

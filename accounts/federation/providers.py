@@ -64,10 +64,14 @@ def _declared_saml(path):
     }
 
 
+def declared_saml_providers():
+    """Return every SAML provider config/cognito.toml declares, by name, offered by the site or not."""
+    return _declared_saml(str(settings.COGNITO_PROVISION_FILE))
+
+
 def saml_providers():
     """Return the SAML providers config/cognito.toml declares that the site offers, by name."""
-    declared = _declared_saml(str(settings.COGNITO_PROVISION_FILE))
-    return {name: p for name, p in declared.items() if name in settings.COGNITO_IDENTITY_PROVIDERS}
+    return {name: p for name, p in declared_saml_providers().items() if name in settings.COGNITO_IDENTITY_PROVIDERS}
 
 
 def configured_providers():

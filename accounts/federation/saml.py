@@ -49,10 +49,14 @@ def company_for_email(email):
 
 
 def saml_provider_of(claims):
-    """Return the declared SAML provider this sign-in came through, or None."""
+    """Return the declared SAML provider this sign-in came through, or None.
+
+    Every declared one, not only those the site offers: provisioning adds them all
+    to the app client, so the hosted UI reaches them, and their rules must hold.
+    """
     identity = providers.primary_identity(claims)
     name = str(identity.get("providerName", "")) if identity else ""
-    return providers.saml_providers().get(name)
+    return providers.declared_saml_providers().get(name)
 
 
 def saml_sign_in_check(claims):

@@ -21,7 +21,25 @@ class ProfileForm(forms.Form):
 
 
 class EmailForm(forms.Form):
+    """A new address, proven by the current password (and the authenticator's code when it is on).
+
+    A session alone must not move the account's email: the password resets follow it.
+    """
+
     email = forms.EmailField(label="New email address", max_length=254)
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app (if you set one up)",
+        required=False,
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", "Type the six digits of the code.")],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
+    )
 
     def __init__(self, *args, current="", **kwargs):
         super().__init__(*args, **kwargs)

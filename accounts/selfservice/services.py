@@ -100,10 +100,13 @@ class EmailChange:
 
 
 @sensitive_variables("token")
-def email_change_start(*, request: HttpRequest, email: str) -> EmailChange:
+def email_change_start(*, request: HttpRequest, email: str, password: str, code: str = "") -> EmailChange:
     """Ask Cognito to change the person's email to ``email``; return whether a code must confirm it.
 
-    Cognito first (UpdateUserAttributes). With the pool's
+    The person proves their password first (and their authenticator's code when it
+    is on: InitiateAuth, tokens dropped), since the email decides where password
+    resets go: NotAuthorized or CodeMismatch, and nothing is changed. Then Cognito
+    (UpdateUserAttributes). With the pool's
     ``AttributesRequireVerificationBeforeUpdate`` Cognito keeps the old
     address, emails a code to the new one and says where; the site changes
     nothing until the code is confirmed. A Cognito that changes it at once
@@ -111,7 +114,9 @@ def email_change_start(*, request: HttpRequest, email: str) -> EmailChange:
     session is renewed and the site follows.
     """
     token = _token(request, "change your email")
-    destinations = CognitoClient().own_attributes_update(token, {"email": email})
+    cognito = CognitoClient()
+    cognito.password_check(request.user.cognito_username, password, code)
+    destinations = cognito.own_attributes_update(token, {"email": email})
     if destinations:
         return EmailChange(pending=True, destination=destinations[0])
     _follow(request)

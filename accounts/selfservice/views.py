@@ -71,12 +71,25 @@ def profile_edit(request):
 @never_cache
 @login_required
 @_native_only
+@sensitive_post_parameters("password", "code")
+@sensitive_variables("form")
 def email_change(request):
-    """Ask for a new email address; Cognito sends a code to it (or, on the local stack, changes it at once)."""
+    """Ask for a new email address and the password; Cognito sends a code to it (the local stack changes it at once)."""
     form = forms.EmailForm(request.POST or None, current=request.user.email)
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.email_change_start(request=request, email=form.cleaned_data["email"])
+            change = services.email_change_start(request=request, **form.cleaned_data)
+        except NotAuthorized as exc:
+            if not _is_wrong_password(exc):
+                form.add_error(None, _refusal(exc))
+            else:
+                logger.info("Self-service refused: %s", exc.code)
+                form.add_error("password", "That is not your password.")
+        except CodeMismatch as exc:
+            if exc.code == "CodeNeeded":
+                form.add_error("code", "Type the code from your authenticator app too.")
+            else:
+                form.add_error("code", _refusal(exc))
         except CognitoError as exc:
             if exc.code == "AliasExistsException":
                 form.add_error("email", "Another account already uses that email address.")
@@ -165,6 +178,14 @@ def totp_setup(request):
     """Set up an authenticator app: a QR code and the secret, then the app's first code turns MFA on."""
     form = forms.CodeForm(request.POST or None)
     secret = encryption.decrypt(request.session.get(TOTP_SECRET_KEY, ""))
+    if not secret and _mfa_on(request):
+        # A new app would replace the one in use with a session alone; turning it off asks for proof.
+        messages.info(
+            request,
+            "Your authenticator app is on. To use another one, turn it off first (that asks for your "
+            "password and a code from it), then set up the new one.",
+        )
+        return redirect("account")
     if request.method == "POST":
         if not secret:
             messages.warning(request, "That set-up had expired. Scan the new code and try again.")
@@ -188,6 +209,15 @@ def totp_setup(request):
             return redirect("account")
         request.session[TOTP_SECRET_KEY] = encryption.encrypt(secret)
     return render(request, "selfservice/totp_setup.html", {"form": form, "secret": secret})
+
+
+def _mfa_on(request):
+    """Return whether the person's authenticator app is on, as Cognito says now (GetUser); False if it cannot say."""
+    try:
+        return "SOFTWARE_TOKEN_MFA" in services.own_user_read(request=request).mfa_methods
+    except CognitoError as exc:
+        logger.warning("Could not read the MFA state: %s", exc.code or type(exc).__name__)
+        return False
 
 
 @never_cache

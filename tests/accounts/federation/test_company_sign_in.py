@@ -107,3 +107,12 @@ def test_an_outage_while_mapping_groups_refuses_the_sign_in_and_grants_nothing_h
     assert cognito.calls == [("ExampleCorp_erin@corp.example", "staff")]
     user.refresh_from_db()
     assert (user.is_staff, user.groups.count()) == (False, 0)
+
+
+def test_a_company_the_site_does_not_offer_is_still_held_to_its_domains(settings):
+    """Provisioning adds every declared company to the app client, so the hosted UI can reach one the site's
+    COGNITO_IDENTITY_PROVIDERS leaves out; its sign-ins must not skip the domain check (review of the merged work)."""
+    claims = _claims(settings, "mallory@gmail.example")
+    settings.COGNITO_IDENTITY_PROVIDERS = ["Google"]
+    with pytest.raises(FederationRefused):
+        saml_sign_in_check(claims)

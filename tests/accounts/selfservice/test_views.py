@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.cognito.client import CognitoClient
@@ -49,6 +50,7 @@ def test_a_changed_email_waits_for_its_code_and_the_old_one_stays(signed_in, stu
     """Faked: AWS's answers with AttributesRequireVerificationBeforeUpdate (the local stack ignores the setting)."""
     client, old = signed_in["client"], signed_in["email"]
     new = unique_email("new")
+    stub.add_response("initiate_auth", {"AuthenticationResult": {"AccessToken": "dropped"}}, None)
     stub.add_response(
         "update_user_attributes",
         {
@@ -58,7 +60,7 @@ def test_a_changed_email_waits_for_its_code_and_the_old_one_stays(signed_in, stu
         },
         {"AccessToken": ANY, "UserAttributes": [{"Name": "email", "Value": new}]},
     )
-    response = client.post(reverse("selfservice_email_change"), {"email": new})
+    response = client.post(reverse("selfservice_email_change"), {"email": new, "password": PASSWORD})
     assert response["Location"] == reverse("selfservice_email_confirm")
     page = client.get(reverse("selfservice_email_confirm")).content.decode()
     assert new in page
@@ -172,3 +174,57 @@ def _pool():
             "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireNumbers": True}},
         }
     }
+
+
+# -- a session alone is not enough to take the account over (found by the review of the merged work) ----
+
+
+def test_a_new_email_needs_the_current_password(signed_in, boto, provisioned):
+    """A stolen or unattended session must not move the account's email (and so its password resets) away."""
+    client, old = signed_in["client"], signed_in["email"]
+    new = unique_email("takeover")
+    page = client.post(reverse("selfservice_email_change"), {"email": new})
+    assert page.status_code == 200
+    assert "This field is required." in page.content.decode()
+    page = client.post(reverse("selfservice_email_change"), {"email": new, "password": "Not-The-Passw0rd!"})
+    assert page.status_code == 200
+    assert "That is not your password." in page.content.decode()
+    attributes = boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=signed_in["username"])["UserAttributes"]
+    assert {a["Name"]: a["Value"] for a in attributes}["email"] == old
+
+    response = client.post(reverse("selfservice_email_change"), {"email": new, "password": PASSWORD})
+    assert response.status_code == 302
+    attributes = boto.admin_get_user(UserPoolId=provisioned.pool_id, Username=signed_in["username"])["UserAttributes"]
+    assert {a["Name"]: a["Value"] for a in attributes}["email"] == new  # the local stack changes it at once
+
+
+def test_with_an_authenticator_a_new_email_needs_its_code_too(signed_in, stub):
+    """Faked: Cognito's SOFTWARE_TOKEN_MFA challenge to the password check (kept short: no real enrolment here)."""
+    stub.add_response("initiate_auth", {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s" * 20}, None)
+    page = signed_in["client"].post(
+        reverse("selfservice_email_change"), {"email": unique_email("new"), "password": PASSWORD}
+    )
+    assert page.status_code == 200
+    assert "Type the code from your authenticator app too." in page.content.decode()
+
+
+def test_a_second_authenticator_is_not_set_up_over_the_first(signed_in, stub):
+    """Faked: GetUser saying MFA is on. Replacing the app would take the account with a session alone."""
+    stub.add_response(
+        "get_user",
+        {
+            "Username": signed_in["username"],
+            "UserAttributes": [{"Name": "sub", "Value": signed_in["username"]}],
+            "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"],
+            "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA",
+        },
+        {"AccessToken": ANY},
+    )
+    response = signed_in["client"].get(reverse("selfservice_totp_setup"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account")
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    assert said == [
+        "Your authenticator app is on. To use another one, turn it off first (that asks for your "
+        "password and a code from it), then set up the new one."
+    ]
