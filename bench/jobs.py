@@ -6,6 +6,10 @@
    stack never throttles) and a simulated clock: users done, lost, Cognito writes, simulated time.
 3. A bulk disable of N users against a throw-away local stack (MiniStack) in real time: the time at the
    configured rate, and the Cognito writes per user.
+4. A CSV export of a 10,000-user pool (and of 1,000, to compare), ListUsers answered by botocore's Stubber
+   (seeding 10,000 users into MiniStack takes minutes, and the export's own work is what is measured):
+   ListUsers calls against pages, the simulated time at the paced rate, and the peak Python memory
+   (tracemalloc), which must not grow with the pool.
 
 Run: `.venv/bin/python -m bench.jobs [N]`.
 """
@@ -16,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import django
 
@@ -126,6 +131,61 @@ def throttled_run(admin, n):
     return counts, writes[0], throttles[0], now[0] - start
 
 
+def export_run(admin, pool_size):
+    """Export every user of a ``pool_size`` pool, 60 a page from the Stubber; return calls, pages, rows, time, peak."""
+    import math
+    import tracemalloc
+
+    settings.TASKS = DUMMY
+    settings.COGNITO_JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    cache.clear()
+    cognito = CognitoClient()
+    pages = math.ceil(pool_size / 60)
+    now = [1_000_000.0]
+    calls = [0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    def clock():
+        now[0] += 0.001
+        return now[0]
+
+    def count(model, **kwargs):
+        if model.name == "ListUsers":
+            calls[0] += 1
+
+    job = jobs.job_export_start(actor=admin, query=UserQuery())
+    cognito._client.meta.events.register("before-parameter-build.cognito-idp", count, unique_id="bench-export")
+    with Stubber(cognito._client) as stub:
+        for page in range(pages):
+            users = [
+                {
+                    "Username": f"00000000-0000-4000-8000-{page * 60 + i:012d}",
+                    "Attributes": [
+                        {"Name": "email", "Value": f"export-{page * 60 + i:06d}@example.com"},
+                        {"Name": "given_name", "Value": "Ada"},
+                        {"Name": "family_name", "Value": "Lovelace"},
+                    ],
+                    "Enabled": True,
+                    "UserStatus": "CONFIRMED",
+                }
+                for i in range(min(60, pool_size - page * 60))
+            ]
+            stub.add_response(
+                "list_users", {"Users": users, **({"PaginationToken": f"p{page}"} if page < pages - 1 else {})}
+            )
+        tracemalloc.start()
+        start = now[0]
+        jobs.job_run(job_id=job.pk, sleep=sleep, clock=clock)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        stub.assert_no_pending_responses()
+    cognito._client.meta.events.unregister("before-parameter-build.cognito-idp", unique_id="bench-export")
+    job.refresh_from_db()
+    return calls[0], pages, job.rows, now[0] - start, peak
+
+
 def local_stack_run(admin, client, n):
     settings.TASKS = DUMMY
     settings.COGNITO_JOB_THREADS = 4  # the default
@@ -168,6 +228,14 @@ def main(n):
         f"{writes} AdminDisableUser calls ({writes - throttles} succeeded, one per user); "
         f"{simulated:.1f} s simulated at {settings.COGNITO_JOB_WRITE_RATE:g}/s"
     )
+
+    for pool_size in (1_000, 10_000):
+        calls, pages, rows, simulated, peak = export_run(admin, pool_size)
+        print(
+            f"CSV export of a {pool_size}-user pool (Stubber): {rows} rows, {calls} ListUsers calls for {pages} "
+            f"pages, {simulated:.1f} s simulated at {settings.COGNITO_JOB_LIST_RATE:g}/s, "
+            f"peak Python memory {peak / 1024:.0f} KiB"
+        )
 
     counts, elapsed, calls, disabled, (median, worst) = local_stack_run(admin, client, n)
     print(
