@@ -14,6 +14,7 @@ from functools import lru_cache
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from botocore.parsers import ResponseParserError
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
@@ -70,6 +71,11 @@ def aws_client(service, *, region, endpoint_url, config):
     return boto3.client(service, **kwargs)
 
 
+#: What a boto3 call can raise that the seam translates: AWS's refusals, botocore's own failures, and an
+#: answer it cannot parse (not a BotoCoreError: a proxy's error page, a cut-off body).
+BOTO_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
 def _translate(exc, operation):
     """Return the project's exception for a botocore error."""
     if isinstance(exc, ClientError):
@@ -79,6 +85,9 @@ def _translate(exc, operation):
         return cls(f"{operation}: {message or code}", code=code)
     if isinstance(exc, (ConnectionError, ReadTimeoutError)):
         return CognitoUnavailable(f"{operation}: Cognito could not be reached ({type(exc).__name__})")
+    if isinstance(exc, ResponseParserError):
+        # Not a BotoCoreError: an answer that is not Cognito's (a proxy's error page, a cut-off body).
+        return CognitoUnavailable(f"{operation}: Cognito's answer could not be read")
     return CognitoError(f"{operation}: {type(exc).__name__}")
 
 
@@ -163,14 +172,14 @@ class CognitoClient:
     def _call(self, operation, **kwargs):
         try:
             return getattr(self._client, operation)(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
+        except BOTO_ERRORS as exc:
             raise _translate(exc, operation) from exc
 
     def _paginate(self, operation, key, **kwargs):
         try:
             for page in self._client.get_paginator(operation).paginate(**kwargs):
                 yield from page.get(key, [])
-        except (ClientError, BotoCoreError) as exc:
+        except BOTO_ERRORS as exc:
             raise _translate(exc, operation) from exc
 
     # -- pools -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 from django.conf import settings
 
 from ..exceptions import CognitoError
-from .client import _translate, aws_client
+from .client import BOTO_ERRORS, _translate, aws_client
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class FunctionsClient:
     def _call(client, operation, **kwargs):
         try:
             return getattr(client, operation)(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
+        except BOTO_ERRORS as exc:
             raise _translate(exc, operation) from exc
 
     def _wait(self, waiter, name):

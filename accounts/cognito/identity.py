@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+from botocore.parsers import ResponseParserError
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
@@ -31,7 +32,7 @@ from ..exceptions import (
     TokenRefused,
     errors_by_code,
 )
-from .client import aws_client
+from .client import BOTO_ERRORS, aws_client
 from .types import (
     AwsCredentials,
     CallerIdentity,
@@ -76,6 +77,8 @@ def translate(exc, operation, *, service):
         return cls(f"{operation}: {message or code}", code=code)
     if isinstance(exc, (ConnectionError, ReadTimeoutError)):
         return AwsUnavailable(f"{operation}: {service} could not be reached ({type(exc).__name__})")
+    if isinstance(exc, ResponseParserError):
+        return AwsUnavailable(f"{operation}: {service}'s answer could not be read")
     return CredentialsError(f"{operation}: {type(exc).__name__}")
 
 
@@ -179,7 +182,7 @@ class IdentityClient:
         name = "".join(part.capitalize() for part in operation.split("_"))
         try:
             return getattr(client, operation)(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
+        except BOTO_ERRORS as exc:
             raise translate(exc, name, service=service) from exc
 
     def _id(self, operation, **kwargs):

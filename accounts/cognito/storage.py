@@ -5,11 +5,12 @@ role's policy) decides as well as the site; ``SiteStorage`` uses the site's
 own keys and is for provisioning only.
 """
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import CredentialsError, FileMissing, InputRefused
+from .client import BOTO_ERRORS
 from .identity import person_client, site_client, translate
 from .types import AwsCredentials, FileBody, StoredFile
 
@@ -18,7 +19,7 @@ def _call(client, operation, **kwargs):
     name = "".join(part.capitalize() for part in operation.split("_"))
     try:
         return getattr(client, operation)(**kwargs)
-    except (ClientError, BotoCoreError) as exc:
+    except BOTO_ERRORS as exc:
         raise translate(exc, name, service="S3") from exc
 
 

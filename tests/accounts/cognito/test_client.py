@@ -77,3 +77,20 @@ def test_an_unreachable_pool_is_unavailable(settings, provisioned):
     client = CognitoClient(region="us-east-1", endpoint_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(CognitoUnavailable):
         client.list_users_page()
+
+
+def test_an_answer_botocore_cannot_parse_is_cognito_unavailable_not_a_500(monkeypatch):
+    """Faked at the seam's boto3 client: neither the local stack nor AWS sends garbage on purpose, but a proxy
+    or an outage can (an HTML error page with status 200). ResponseParserError is no BotoCoreError."""
+    from botocore.parsers import ResponseParserError
+
+    from accounts.exceptions import CognitoUnavailable
+
+    client = CognitoClient(pool_id="us-east-1_Garbled1")
+
+    def garbled(**kwargs):
+        raise ResponseParserError("Unable to parse response (not valid JSON)")
+
+    monkeypatch.setattr(client._client, "list_groups", garbled)
+    with pytest.raises(CognitoUnavailable, match="could not be read"):
+        client._call("list_groups", UserPoolId=client.pool_id)
