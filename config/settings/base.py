@@ -1,19 +1,31 @@
 """Settings shared by every environment; see local.py, production.py and test.py."""
 
+import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # local.py (and production.py when asked) read .env before importing this file;
 # the test settings never do, so a developer's .env cannot change the tests.
 env = environ.Env()
 
+
+def literal_env(name, default=None):
+    """Return a variable exactly as set, for secrets: django-environ takes a value that starts with "$" for
+    the name of another variable (and names the value in its error), and a random key sometimes does."""
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"Set the {name} environment variable")
+    return value
+
+
 # ------------------------------------------------------------------------------
 # Django core
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+SECRET_KEY = literal_env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 LANGUAGE_CODE = "en-us"

@@ -14,10 +14,10 @@ environ.Env.read_env(_ROOT / ".env")
 environ.Env.read_env(Path(os.environ.get("COGNITO_LOCAL_STATE_DIR") or _ROOT / ".local") / "cognito.env")
 
 from .base import *  # noqa: E402, F403
-from .base import INSTALLED_APPS, TEMPLATES, env  # noqa: E402
+from .base import INSTALLED_APPS, TEMPLATES, env, literal_env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
+SECRET_KEY = literal_env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
 
 # ------------------------------------------------------------------------------
 # Development-only apps: devstack seeds the local stack (`manage.py seed_demo_users`).

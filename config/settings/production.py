@@ -11,12 +11,12 @@ if os.environ.get("DJANGO_READ_DOT_ENV_FILE", "").lower() in {"1", "true", "yes"
     environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / ".env")
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env, literal_env
 
 DEBUG = False
 # Secrets have no default here: a missing one stops the site at start-up, and
 # accounts/checks.py (accounts.E011) refuses an empty or weak one.
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = literal_env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 COGNITO_USER_POOL_ID = env("COGNITO_USER_POOL_ID")
 COGNITO_CLIENT_ID = env("COGNITO_CLIENT_ID")

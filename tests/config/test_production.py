@@ -201,3 +201,30 @@ def test_the_local_inbox_is_not_served_in_production(answers):
     """devstack (and so the Local inbox, with its codes) is installed by the local and test settings only."""
     assert answers["local_inbox"]["status"] == 404
     assert answers["home"]["status"] == 200
+
+
+def test_a_secret_key_starting_with_a_dollar_is_taken_as_it_is(tmp_path):
+    """get_random_secret_key() draws from an alphabet with "$": about one key in fifty starts with it.
+    django-environ reads such a value as the name of another variable, so the site would not start, and its
+    error would print the key. Found as a flaky gunicorn test on a fresh clone."""
+    key = "$" + "k7#Qm2!xZp9@Lw4%Rt6^Yv8&Nb1*Hc3(Jd5)Fg0-Ss_=+" + "aBcDeFgH"
+    probe = f"import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY == {key!r})"
+    out = _run(["-c", probe], tmp_path, DJANGO_SECRET_KEY=key, DJANGO_DATABASE_URL=f"sqlite:///{tmp_path / 'k'}")
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() == "True"
+    assert key[1:20] not in out.stderr
+
+
+def test_a_missing_secret_key_says_which_variable(tmp_path):
+    env_without = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_"))}, **env_without},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode != 0
+    assert "Set the DJANGO_SECRET_KEY environment variable" in out.stderr
