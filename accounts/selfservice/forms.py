@@ -5,14 +5,27 @@ from django.core.validators import RegexValidator
 
 from .services import NAME_MAX_LENGTH
 
-#: Cognito's codes, emailed or from an authenticator app, are six digits.
-code_field = forms.CharField(
-    label="Code",
-    min_length=6,
-    max_length=6,
-    validators=[RegexValidator(r"^\d{6}$", "Type the six digits of the code.")],
-    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
-)
+
+def code_input(label="Code", *, required=True):
+    """Return a field for one of Cognito's codes, emailed or from an authenticator app: six digits."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        min_length=6,
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", "Type the six digits of the code.")],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
+    )
+
+
+def password_input(label, *, autocomplete="current-password"):
+    """Return a password field: kept as typed (no stripping), at most Cognito's 256 characters."""
+    return forms.CharField(
+        label=label, strip=False, max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    )
+
+
+code_field = code_input()
 
 
 class ProfileForm(forms.Form):
@@ -27,19 +40,8 @@ class EmailForm(forms.Form):
     """
 
     email = forms.EmailField(label="New email address", max_length=254)
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    code = forms.CharField(
-        label="Code from your authenticator app (if you set one up)",
-        required=False,
-        max_length=6,
-        validators=[RegexValidator(r"^\d{6}$", "Type the six digits of the code.")],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
-    )
+    password = password_input("Your password")
+    code = code_input("Code from your authenticator app (if you set one up)", required=False)
 
     def __init__(self, *args, current="", **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,24 +59,9 @@ class CodeForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    current = forms.CharField(
-        label="Current password",
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    proposed = forms.CharField(
-        label="New password",
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    again = forms.CharField(
-        label="New password again",
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    current = password_input("Current password")
+    proposed = password_input("New password", autocomplete="new-password")
+    again = password_input("New password again", autocomplete="new-password")
 
     def clean(self):
         data = super().clean()
@@ -84,12 +71,7 @@ class PasswordChangeForm(forms.Form):
 
 
 class TotpOffForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_input("Your password")
     code = code_field
 
 

@@ -49,6 +49,15 @@ def _is_wrong_password(exc: NotAuthorized) -> bool:
     return not isinstance(exc, services.NoAccessToken) and "incorrect username or password" in exc.detail.lower()
 
 
+def _password_refused(form, exc: NotAuthorized, *, field: str, words: str) -> None:
+    """Put Cognito's NotAuthorized on ``form``: a wrong password on ``field`` in ``words``, anything else above."""
+    if not _is_wrong_password(exc):
+        form.add_error(None, _refusal(exc))
+    else:
+        logger.info("Self-service refused: %s", exc.code)
+        form.add_error(field, words)
+
+
 @never_cache
 @login_required
 def profile_edit(request):
@@ -80,11 +89,7 @@ def email_change(request):
         try:
             change = services.email_change_start(request=request, **form.cleaned_data)
         except NotAuthorized as exc:
-            if not _is_wrong_password(exc):
-                form.add_error(None, _refusal(exc))
-            else:
-                logger.info("Self-service refused: %s", exc.code)
-                form.add_error("password", "That is not your password.")
+            _password_refused(form, exc, field="password", words="That is not your password.")
         except CodeMismatch as exc:
             if exc.code == "CodeNeeded":
                 form.add_error("code", "Type the code from your authenticator app too.")
@@ -153,11 +158,7 @@ def password_change(request):
                 request=request, current=form.cleaned_data["current"], proposed=form.cleaned_data["proposed"]
             )
         except NotAuthorized as exc:
-            if not _is_wrong_password(exc):
-                form.add_error(None, _refusal(exc))
-            else:
-                logger.info("Self-service refused: %s", exc.code)
-                form.add_error("current", "That is not your current password.")
+            _password_refused(form, exc, field="current", words="That is not your current password.")
         except InvalidPassword as exc:
             logger.info("Self-service refused: %s", exc.code)
             form.add_error("proposed", "The new password does not meet the rules above.")
@@ -247,11 +248,7 @@ def totp_off(request):
         try:
             services.totp_turn_off(request=request, **form.cleaned_data)
         except NotAuthorized as exc:
-            if not _is_wrong_password(exc):
-                form.add_error(None, _refusal(exc))
-            else:
-                logger.info("Self-service refused: %s", exc.code)
-                form.add_error("password", "That is not your password.")
+            _password_refused(form, exc, field="password", words="That is not your password.")
         except CodeMismatch as exc:
             form.add_error("code", _refusal(exc))
         except CognitoError as exc:
